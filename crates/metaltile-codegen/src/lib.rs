@@ -1,0 +1,1 @@
+//! MSL and CUDA C emitters.

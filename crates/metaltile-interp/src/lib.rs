@@ -1,0 +1,1 @@
+//! The reference SIMT interpreter.
