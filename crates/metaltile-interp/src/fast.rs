@@ -230,7 +230,11 @@ mod tests {
                 fast_binary!(op, d, g => {
                     for &x in &xs {
                         for &y in &xs {
-                            assert_eq!(g(x, y), eval::binary(op, d, x, y).unwrap(), "{op:?} {d} {x:#x} {y:#x}");
+                            let (got, want) = (g(x, y), eval::binary(op, d, x, y).unwrap());
+                            // Which payload an op on two NaNs returns is unspecified (LLVM may
+                            // commute the operands), so any NaN matches any NaN; all else is bit-exact.
+                            let both_nan = d == DType::F32 && f32::from_bits(got as u32).is_nan() && f32::from_bits(want as u32).is_nan();
+                            assert!(both_nan || got == want, "{op:?} {d} {x:#x} {y:#x}: {got:#x} vs {want:#x}");
                         }
                     }
                     checked += 1;

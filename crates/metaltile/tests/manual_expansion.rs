@@ -1,6 +1,8 @@
 //! What `#[kernel]` expands to, written by hand: the DSL must trace it into verified IR.
 //! The macro's own tests check that it generates code of this shape.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use metaltile::dsl::{self, *};
 use metaltile::ir::{print_kernel, ConstArg, ConstArgs, ConstexprInfo, DType, IrResult, Kernel};
 
@@ -24,7 +26,7 @@ fn body<T: Float>(x: Buf<T>, y: BufMut<T>, n: Val<u32>, block: Val<u32>) {
         if_(
             and_then(gt(load(&x, row * n + i), lit_float(0.0)), || lt(i, n)),
             || acc.set(acc.get() + load(&x, row * n + i)),
-            || continue_(),
+            continue_,
         );
     });
     let tile = threadgroup_array::<f32>(block);

@@ -1,6 +1,7 @@
 //! Memory inside kernels: buffer parameters, threadgroup and private arrays, and local
 //! variables. Indexing in a kernel (`x[i]`, `y[i] = v`) becomes [`load`] and [`store`].
 
+use super::builtins::Dim3;
 use super::scalar::{AtomicScalar, IndexType, Scalar};
 use super::trace::{emit, emit_effect, with_builder, POISON};
 use super::val::{const_u32, Val};
@@ -8,12 +9,31 @@ use metaltile_ir::{ArraySpace, AtomicOp, MemRef, Op, Ty, VarId};
 use std::marker::PhantomData;
 
 /// Anything that can be indexed in a kernel.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not kernel memory of `{T}` elements",
+    label = "not indexable memory of `{T}`",
+    note = "kernel memory is a buffer parameter (`&[T]`, `&mut [T]`), a `threadgroup_array` or a `private_array`"
+)]
 pub trait Memory<T: Scalar>: Copy {
     /// The IR memory reference (`None` after a tracing error).
     fn mem(&self) -> Option<MemRef>;
 }
 /// Memory that may be written.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is read-only memory",
+    label = "cannot be written",
+    note = "declare the buffer parameter as `&mut [T]` to write it"
+)]
 pub trait WritableMemory<T: Scalar>: Memory<T> {}
+
+/// A reference to memory is the same memory (handles are copies of one reference), so
+/// `helper(&x)` and `helper(x)` mean the same.
+impl<T: Scalar, M: Memory<T>> Memory<T> for &M {
+    fn mem(&self) -> Option<MemRef> {
+        (**self).mem()
+    }
+}
+impl<T: Scalar, M: WritableMemory<T>> WritableMemory<T> for &M {}
 
 macro_rules! memory_handle {
     ($(#[$doc:meta])* $name:ident, writable: $w:tt) => {
@@ -219,8 +239,36 @@ impl<T: Scalar> Var<T> {
 }
 
 /// Give the value bound by a `let` its source name (readable IR and emitted code).
+#[diagnostic::on_unimplemented(
+    message = "a `let` in a kernel cannot hold `{Self}`",
+    label = "not a kernel value",
+    note = "kernel bindings hold values (`Val<T>`, arrays of them), memory handles or `Dim3` positions"
+)]
 pub trait Named {
+    /// `self`, recorded under `name` where the IR keeps names.
     fn named(self, name: &str) -> Self;
+}
+impl Named for () {
+    fn named(self, _name: &str) -> Self {}
+}
+impl Named for Dim3 {
+    fn named(self, name: &str) -> Self {
+        Dim3 {
+            x: self.x.named(&format!("{name}_x")),
+            y: self.y.named(&format!("{name}_y")),
+            z: self.z.named(&format!("{name}_z")),
+        }
+    }
+}
+impl<T: Scalar> Named for Buf<T> {
+    fn named(self, _name: &str) -> Self {
+        self
+    }
+}
+impl<T: Scalar> Named for BufMut<T> {
+    fn named(self, _name: &str) -> Self {
+        self
+    }
 }
 impl<T: Scalar> Named for Val<T> {
     fn named(self, name: &str) -> Self {

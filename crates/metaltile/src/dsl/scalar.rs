@@ -10,9 +10,12 @@ pub trait Scalar: Copy + 'static {
 /// Types with `+ - * / %`, `min`, `max` and `-x`.
 pub trait Numeric: Scalar {}
 /// f32, f16 and bf16: `<T: Float>` kernels are instantiated for all three.
-pub trait Float: Numeric {}
-/// Integer types.
-pub trait Int: Numeric {}
+pub trait Float: Signed {}
+/// Integer types (which also have the bitwise operators of [`Logical`]).
+pub trait Int: Numeric + Logical {}
+/// Floats and signed integers: the types with unary `-` (as in Rust, `-x` on an unsigned
+/// integer does not compile).
+pub trait Signed: Numeric {}
 /// Integer types and bool: `& | ^ !`.
 pub trait Logical: Scalar {}
 /// Integer types that index memory.
@@ -27,16 +30,16 @@ macro_rules! scalars {
 }
 
 scalars! {
-    f32 => F32: Numeric, Float, AtomicScalar;
-    f16 => F16: Numeric, Float;
-    bf16 => BF16: Numeric, Float;
-    i8 => I8: Numeric, Int, Logical, IndexType;
+    f32 => F32: Numeric, Signed, Float, AtomicScalar;
+    f16 => F16: Numeric, Signed, Float;
+    bf16 => BF16: Numeric, Signed, Float;
+    i8 => I8: Numeric, Signed, Int, Logical, IndexType;
     u8 => U8: Numeric, Int, Logical, IndexType;
-    i16 => I16: Numeric, Int, Logical, IndexType;
+    i16 => I16: Numeric, Signed, Int, Logical, IndexType;
     u16 => U16: Numeric, Int, Logical, IndexType;
-    i32 => I32: Numeric, Int, Logical, IndexType, AtomicScalar;
+    i32 => I32: Numeric, Signed, Int, Logical, IndexType, AtomicScalar;
     u32 => U32: Numeric, Int, Logical, IndexType, AtomicScalar;
-    i64 => I64: Numeric, Int, Logical, IndexType;
+    i64 => I64: Numeric, Signed, Int, Logical, IndexType;
     u64 => U64: Numeric, Int, Logical, IndexType;
     bool => Bool: Logical;
 }

@@ -1,7 +1,7 @@
 //! `Val<T>`: an immutable value inside a kernel. Rust operators and methods on it append IR;
 //! rustc checks their types, so `f32 + f16` or a float `%` on a bool fails to compile.
 
-use super::scalar::{Float, Int, Logical, Numeric, Scalar};
+use super::scalar::{Float, Int, Logical, Numeric, Scalar, Signed};
 use super::trace::{emit, fail, POISON};
 use metaltile_ir::{BinaryOp, CmpOp, Constant, IrError, Op, UnaryOp, ValueId};
 use std::marker::PhantomData;
@@ -46,17 +46,32 @@ impl<T: Scalar> Val<T> {
     }
 }
 
-/// An integer literal typed by inference (`i + 1`).
+/// An integer literal typed by inference (`i + 1`). A value that does not fit `T` (`-1`
+/// where `T` is unsigned, `300` where it is `u8`) is a tracing error, as it is in Rust.
 pub fn lit_int<T: Int>(v: i128) -> Val<T> {
-    Val::constant(Constant::from_i128(T::DTYPE, v))
+    let c = Constant::from_i128(T::DTYPE, v);
+    if c.as_i128() != v {
+        fail(IrError::Type { op: "literal".into(), msg: format!("integer literal {v} does not fit in {}", T::DTYPE) });
+    }
+    Val::constant(c)
 }
-/// A float literal typed by inference (`x * 0.5`).
+/// A float literal typed by inference (`x * 0.5`). A finite value that rounds to infinity
+/// in `T` (`1e10` as f16) is a tracing error; write `T::INFINITY` for an infinity.
 pub fn lit_float<T: Float>(v: f64) -> Val<T> {
-    Val::constant(Constant::from_f64(T::DTYPE, v))
+    let c = Constant::from_f64(T::DTYPE, v);
+    if v.is_finite() && !c.as_f64().is_finite() {
+        fail(IrError::Type { op: "literal".into(), msg: format!("float literal {v} overflows {}", T::DTYPE) });
+    }
+    Val::constant(c)
 }
 /// `true` / `false`.
 pub fn lit_bool(v: bool) -> Val<bool> {
     Val::constant(Constant::bool(v))
+}
+/// An unsuffixed float literal under `as` (`0.5 as u32`): Rust types such a literal f64 and
+/// converts it with `as` rules (round to nearest even, saturate to integers, NaN to 0).
+pub fn lit_f64_as<U: Numeric>(v: f64) -> Val<U> {
+    Val::constant(Constant::from_f64(U::DTYPE, v))
 }
 
 fn unary<T: Scalar, U: Scalar>(op: UnaryOp, x: Val<T>, fast: bool) -> Val<U> {
@@ -90,7 +105,7 @@ binop!(BitXor, bitxor, Logical, Xor);
 binop!(Shl, shl, Int, Shl);
 binop!(Shr, shr, Int, Shr);
 
-impl<T: Numeric> ops::Neg for Val<T> {
+impl<T: Signed> ops::Neg for Val<T> {
     type Output = Val<T>;
     fn neg(self) -> Val<T> {
         unary(UnaryOp::Neg, self, false)
@@ -135,7 +150,11 @@ pub fn select<T: Scalar>(cond: Val<bool>, a: Val<T>, b: Val<T>) -> Val<T> {
 
 macro_rules! float_methods {
     ($($(#[$doc:meta])* $m:ident => $op:ident;)*) => {
-        impl<T: Float> Val<T> { $( $(#[$doc])* pub fn $m(self) -> Val<T> { unary(UnaryOp::$op, self, false) } )* }
+        impl<T: Float> Val<T> { $(
+            #[doc = concat!("The `", stringify!($m), "` math function (IR op `", stringify!($op), "`).")]
+            $(#[$doc])*
+            pub fn $m(self) -> Val<T> { unary(UnaryOp::$op, self, false) }
+        )* }
     };
 }
 float_methods! {
@@ -178,18 +197,22 @@ impl<T: Float> Val<T> {
     pub fn mul_add(self, a: Val<T>, b: Val<T>) -> Val<T> {
         Val::from_id(emit(Op::Fma { a: self.id, b: a.id, c: b.id }))
     }
+    /// True where the value is NaN.
     pub fn is_nan(self) -> Val<bool> {
         unary(UnaryOp::IsNan, self, false)
     }
+    /// True where the value is +inf or -inf.
     pub fn is_infinite(self) -> Val<bool> {
         unary(UnaryOp::IsInf, self, false)
     }
+    /// True where the value is neither infinite nor NaN.
     pub fn is_finite(self) -> Val<bool> {
         unary(UnaryOp::IsFinite, self, false)
     }
 }
 
 impl<T: Numeric> Val<T> {
+    /// Absolute value (wraps for the most negative integer, as `wrapping_abs`).
     pub fn abs(self) -> Val<T> {
         unary(UnaryOp::Abs, self, false)
     }
@@ -204,12 +227,15 @@ impl<T: Numeric> Val<T> {
 }
 
 impl<T: Int> Val<T> {
+    /// Number of set bits.
     pub fn count_ones(self) -> Val<u32> {
         unary(UnaryOp::PopCount, self, false)
     }
+    /// Number of leading zero bits.
     pub fn leading_zeros(self) -> Val<u32> {
         unary(UnaryOp::LeadingZeros, self, false)
     }
+    /// Number of trailing zero bits (the bit width for zero).
     pub fn trailing_zeros(self) -> Val<u32> {
         unary(UnaryOp::TrailingZeros, self, false)
     }
