@@ -1,6 +1,6 @@
 //! MetalTile's code generators: Metal Shading Language and CUDA C from one printer.
 //!
-//! [`emit`] walks a verified [`metaltile_ir::Kernel`] once ([`printer`]); a [`Dialect`](dialect::Dialect)
+//! [`emit`] walks a verified [`metaltile_ir::Kernel`] once (the printer); a dialect
 //! (MSL or CUDA) supplies every spelling — types, the kernel signature, builtins, memory spaces,
 //! barriers, atomics, simdgroup collectives, math functions and the helper functions a kernel
 //! needs. The emitted code keeps the IR's semantics (`metaltile_ir::eval` and `dtype` are the

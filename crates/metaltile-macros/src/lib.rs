@@ -9,6 +9,8 @@ mod helper;
 mod kernel;
 mod rewrite;
 mod sig;
+#[cfg(test)]
+mod tests;
 mod types;
 
 use proc_macro::TokenStream;

@@ -1,0 +1,211 @@
+//! THE list of std kernels. Everything that enumerates the library — `tile list`, `tile test`,
+//! `tile bench`, `tile run`, the test suites — reads it from here.
+
+use crate::ops::{BinaryKind, OpParams, ReduceKind, StdOp, UnaryKind};
+use crate::plan::Plan;
+use crate::reference as r;
+use crate::tensor::HostTensor;
+use metaltile_ir::{ConstArgs, DType, KernelDef, Tolerance};
+use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
+
+/// One kernel of the library with everything needed to run, test and benchmark it.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// The op it computes (inputs, outputs, planning).
+    pub op: StdOp,
+    /// The kernel definition.
+    pub def: KernelDef,
+    /// `unary`, `binary`, `reduce`, `softmax` or `norm`.
+    pub family: &'static str,
+    /// The math, in one line.
+    pub summary: &'static str,
+}
+
+/// Every std kernel, in listing order.
+pub fn all() -> Vec<Entry> {
+    let ops = UnaryKind::ALL
+        .iter()
+        .map(|k| StdOp::Unary(*k))
+        .chain(BinaryKind::ALL.iter().map(|k| StdOp::Binary(*k)))
+        .chain(ReduceKind::ALL.iter().map(|k| StdOp::Reduce(*k)))
+        .chain([StdOp::Softmax, StdOp::RmsNorm, StdOp::LayerNorm]);
+    ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
+}
+
+/// The entry of the kernel named `name`.
+pub fn find(name: &str) -> Option<Entry> {
+    all().into_iter().find(|e| e.name() == name)
+}
+
+/// The kernel definitions of the library.
+pub fn defs() -> Vec<KernelDef> {
+    all().into_iter().map(|e| e.def).collect()
+}
+
+fn summary(op: StdOp) -> &'static str {
+    match op {
+        StdOp::Unary(k) => match k {
+            UnaryKind::Exp => "y = e^x",
+            UnaryKind::Log => "y = ln x",
+            UnaryKind::Sqrt => "y = √x",
+            UnaryKind::Rsqrt => "y = 1/√x",
+            UnaryKind::Abs => "y = |x|",
+            UnaryKind::Neg => "y = -x",
+            UnaryKind::Sigmoid => "y = 1/(1 + e^-x)",
+            UnaryKind::Silu => "y = x·sigmoid(x)",
+            UnaryKind::Gelu => "y = ½x(1 + erf(x/√2))",
+            UnaryKind::GeluTanh => "y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))",
+            UnaryKind::Relu => "y = max(x, 0), NaN for NaN",
+            UnaryKind::Tanh => "y = tanh x",
+            UnaryKind::Sin => "y = sin x",
+            UnaryKind::Cos => "y = cos x",
+            UnaryKind::Erf => "y = erf x",
+        },
+        StdOp::Binary(k) => match k {
+            BinaryKind::Add => "y = a + b",
+            BinaryKind::Sub => "y = a - b",
+            BinaryKind::Mul => "y = a·b",
+            BinaryKind::Div => "y = a/b",
+            BinaryKind::Max => "y = max(a, b), NaN if either is NaN",
+            BinaryKind::Min => "y = min(a, b), NaN if either is NaN",
+            BinaryKind::Pow => "y = a^b",
+        },
+        StdOp::Reduce(k) => match k {
+            ReduceKind::Sum => "y[r] = Σ_i x[r, i]",
+            ReduceKind::Max => "y[r] = max_i x[r, i], NaN if the row has a NaN",
+            ReduceKind::Min => "y[r] = min_i x[r, i], NaN if the row has a NaN",
+        },
+        StdOp::Softmax => "y[r, i] = e^(x[r, i] - max_j x[r, j]) / Σ_j e^(x[r, j] - max_j x[r, j])",
+        StdOp::RmsNorm => "y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]",
+        StdOp::LayerNorm => "y[r, i] = (x[r, i] - mean_r) / √(var_r + eps) · w[i] + b[i]",
+    }
+}
+
+fn unary_reference(k: UnaryKind) -> fn(f64) -> f64 {
+    match k {
+        UnaryKind::Exp => r::exp,
+        UnaryKind::Log => r::log,
+        UnaryKind::Sqrt => r::sqrt,
+        UnaryKind::Rsqrt => r::rsqrt,
+        UnaryKind::Abs => r::abs,
+        UnaryKind::Neg => r::neg,
+        UnaryKind::Sigmoid => r::sigmoid,
+        UnaryKind::Silu => r::silu,
+        UnaryKind::Gelu => r::gelu,
+        UnaryKind::GeluTanh => r::gelu_tanh,
+        UnaryKind::Relu => r::relu,
+        UnaryKind::Tanh => r::tanh,
+        UnaryKind::Sin => r::sin,
+        UnaryKind::Cos => r::cos,
+        UnaryKind::Erf => r::erf,
+    }
+}
+
+fn binary_reference(k: BinaryKind) -> fn(f64, f64) -> f64 {
+    match k {
+        BinaryKind::Add => r::add,
+        BinaryKind::Sub => r::sub,
+        BinaryKind::Mul => r::mul,
+        BinaryKind::Div => r::div,
+        BinaryKind::Max => r::max,
+        BinaryKind::Min => r::min,
+        BinaryKind::Pow => r::pow,
+    }
+}
+
+fn reduce_reference(k: ReduceKind) -> fn(&[f64]) -> f64 {
+    match k {
+        ReduceKind::Sum => r::sum_row,
+        ReduceKind::Max => r::max_row,
+        ReduceKind::Min => r::min_row,
+    }
+}
+
+impl Entry {
+    /// The kernel's name.
+    pub fn name(&self) -> &'static str {
+        self.def.name
+    }
+
+    /// The reference outputs for `inputs` (in [`StdOp::inputs`] order), computed in f64.
+    /// The scalar parameters are used at the precision the kernel receives them (f32).
+    pub fn reference(&self, inputs: &[HostTensor], params: &OpParams) -> Vec<HostTensor> {
+        let eps = params.eps as f64;
+        let empty = HostTensor::new(&[0], vec![]);
+        let x = inputs.first().unwrap_or(&empty);
+        let arg = |i: usize| inputs.get(i).map_or(&[][..], |t| &t.data[..]);
+        let y = match self.op {
+            StdOp::Unary(k) => HostTensor::new(&x.shape, x.data.iter().map(|v| unary_reference(k)(*v)).collect()),
+            StdOp::Binary(k) => {
+                let f = binary_reference(k);
+                HostTensor::new(&x.shape, x.data.iter().zip(arg(1)).map(|(a, b)| f(*a, *b)).collect())
+            }
+            StdOp::Reduce(k) => {
+                let f = reduce_reference(k);
+                let lead = &x.shape[..x.shape.len().saturating_sub(1)];
+                let data = if x.row_len() == 0 { vec![0.0; x.row_count()] } else { x.rows().map(f).collect() };
+                HostTensor::new(lead, data)
+            }
+            StdOp::Softmax => HostTensor::new(&x.shape, x.rows().flat_map(r::softmax_row).collect()),
+            StdOp::RmsNorm => {
+                HostTensor::new(&x.shape, x.rows().flat_map(|row| r::rms_norm_row(row, arg(1), eps)).collect())
+            }
+            StdOp::LayerNorm => HostTensor::new(
+                &x.shape,
+                x.rows().flat_map(|row| r::layer_norm_row(row, arg(1), arg(2), eps)).collect(),
+            ),
+        };
+        vec![y]
+    }
+
+    /// The comparison tolerance for outputs of `dtype`: the dtype's default.
+    pub fn tolerance(&self, dtype: DType) -> Tolerance {
+        dtype.tolerance()
+    }
+
+    /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name
+    /// (`eps`), defaults where absent.
+    pub fn plan(&self, dev: &Device, inputs: &[(&str, &Buffer)], consts: &ConstArgs) -> Result<Plan> {
+        let op = self.name().to_string();
+        let takes = || [self.op.inputs(), self.op.params()].concat().join(", ");
+        for (name, _) in inputs {
+            if !self.op.inputs().contains(name) {
+                return Err(RuntimeError::UnknownInput { op, name: name.to_string(), expected: takes() });
+            }
+        }
+        let ordered = self
+            .op
+            .inputs()
+            .iter()
+            .map(|want| {
+                inputs.iter().find(|(n, _)| n == want).map(|(_, b)| *b).ok_or_else(|| RuntimeError::MissingInput {
+                    op: op.clone(),
+                    name: want.to_string(),
+                    expected: self.op.inputs().join(", "),
+                })
+            })
+            .collect::<Result<Vec<&Buffer>>>()?;
+        let mut params = OpParams::default();
+        for (name, value) in &consts.0 {
+            match (name.as_str(), value) {
+                ("eps", v) if self.op.params().contains(&"eps") => {
+                    params.eps = v.to_constant("eps", DType::F32)?.as_f64() as f32;
+                }
+                _ => return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() }),
+            }
+        }
+        self.op.plan(dev, &ordered, &params)
+    }
+
+    /// Run the kernel on named inputs (as `tile run` does) and return its named outputs.
+    pub fn invoke(
+        &self,
+        dev: &Device,
+        inputs: &[(&str, &Buffer)],
+        consts: &ConstArgs,
+    ) -> Result<Vec<(String, Buffer)>> {
+        let plan = self.plan(dev, inputs, consts)?;
+        plan.run(dev)?;
+        Ok(plan.into_outputs().into_iter().map(|(n, b)| (n.to_string(), b)).collect())
+    }
+}

@@ -1,0 +1,178 @@
+//! The correctness oracle: every std kernel, every float dtype, several seeds and edge cases,
+//! compared element by element with its f64 reference.
+//!
+//! Inputs are generated in f64 and rounded to the dtype by the upload; the reference runs on
+//! the rounded values read back, so only the kernel's own error is measured. The reference's
+//! result is rounded to the output dtype too (what an exact kernel would store). Outputs are
+//! fresh, poisoned buffers for every run.
+
+pub mod compare;
+pub mod inputs;
+pub mod rng;
+
+use crate::ops::{OpParams, StdOp};
+use crate::registry::{self, Entry};
+use crate::tensor::HostTensor;
+use compare::{compare, Comparison};
+use metaltile_ir::dtype::{bits_to_f64, f64_to_bits};
+use metaltile_ir::{DType, FLOAT_DTYPES};
+use metaltile_runtime::{Buffer, Device, Result};
+use serde::{Serialize, Serializer};
+
+fn dtype_name<S: Serializer>(d: &DType, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(d.name())
+}
+
+/// How a case's values are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseKind {
+    /// Uniform in the op's domain.
+    Random,
+    /// Random, with NaN, infinities, signed zeros and other special values inserted.
+    Specials,
+    /// Random, scaled to large magnitudes.
+    Large,
+}
+
+/// One test case of one kernel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub dtype: DType,
+    /// Shape of the data input (`x`, or `a` and `b`); norm weights are one row long.
+    pub shape: Vec<usize>,
+    pub seed: u64,
+    pub kind: CaseKind,
+    /// What the case exercises.
+    pub label: String,
+}
+
+/// The outcome of one case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseResult {
+    pub kernel: String,
+    #[serde(serialize_with = "dtype_name")]
+    pub dtype: DType,
+    /// The data input's shape, e.g. `[4, 1000]`.
+    pub shape: String,
+    pub label: String,
+    pub seed: u64,
+    pub max_abs_err: f64,
+    pub max_rel_err: f64,
+    pub passed: bool,
+    /// Why it failed: the first mismatching element, or an error from building or running.
+    pub error: Option<String>,
+}
+
+/// Shapes and kinds of the cases of one op, for any dtype.
+fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
+    use CaseKind::*;
+    let elementwise = matches!(op, StdOp::Unary(_) | StdOp::Binary(_));
+    if elementwise {
+        vec![
+            (vec![1000], 1, Random, "random, 1000 elements (not a multiple of the threadgroup)"),
+            (vec![1000], 2, Random, "random, seed 2"),
+            (vec![1000], 3, Random, "random, seed 3"),
+            (vec![1], 4, Random, "size 1"),
+            (vec![3, 5, 67], 5, Random, "3-d"),
+            (vec![600], 6, Specials, "NaN, ±inf, ±0 and other special values"),
+            (vec![1000], 7, Large, "large magnitudes"),
+        ]
+    } else {
+        vec![
+            (vec![4, 1000], 1, Random, "random, 4 rows of 1000 (longer than a threadgroup, not a multiple of it)"),
+            (vec![4, 1000], 2, Random, "random, seed 2"),
+            (vec![4, 1000], 3, Random, "random, seed 3"),
+            (vec![1, 1], 4, Random, "one element"),
+            (vec![5, 1], 5, Random, "rows of length 1"),
+            (vec![3, 45], 6, Random, "rows not a multiple of 32"),
+            (vec![2, 256], 7, Random, "rows of exactly one threadgroup"),
+            (vec![2, 2500], 8, Random, "rows ten threadgroups long"),
+            (vec![2, 3, 70], 9, Random, "3-d"),
+            (vec![8, 77], 10, Specials, "rows with NaN, ±inf, all -0.0, masked -inf, constant"),
+            (vec![3, 500], 11, Large, "large magnitudes"),
+        ]
+    }
+}
+
+/// Every case of `entry`: each float dtype × the op's shapes, seeds and edge cases.
+pub fn cases(entry: &Entry) -> Vec<Case> {
+    let mut out = Vec::new();
+    for dtype in FLOAT_DTYPES {
+        for (shape, seed, kind, label) in plan_cases(entry.op) {
+            out.push(Case { dtype, shape, seed, kind, label: label.to_string() });
+        }
+    }
+    out
+}
+
+/// Round each value to `dtype` and back: what an exact kernel would store.
+fn round_to(dtype: DType, v: &[f64]) -> Vec<f64> {
+    v.iter().map(|&x| bits_to_f64(dtype, f64_to_bits(dtype, x))).collect()
+}
+
+fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
+    let inputs = inputs::generate(entry.op, case);
+    let buffers: Vec<Buffer> =
+        inputs.iter().map(|t| dev.from_f64(case.dtype, &t.shape, &t.data)).collect::<Result<_>>()?;
+    let rounded: Vec<HostTensor> =
+        buffers.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
+    let params = OpParams::default();
+    let plan = entry.op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
+    plan.run(dev)?;
+    let want = entry.reference(&rounded, &params);
+    let tol = entry.tolerance(case.dtype);
+    let mut total = Comparison::default();
+    for ((name, out), want) in plan.outputs().iter().zip(want) {
+        let c = compare(name, &out.to_f64()?, &round_to(case.dtype, &want.data), tol);
+        total.max_abs_err = total.max_abs_err.max(c.max_abs_err);
+        total.max_rel_err = total.max_rel_err.max(c.max_rel_err);
+        total.mismatches += c.mismatches;
+        total.first_mismatch = total.first_mismatch.or(c.first_mismatch);
+    }
+    Ok(total)
+}
+
+/// Run one case on `dev` and compare with the reference. Never fails: errors are reported
+/// in the result.
+pub fn run_case(dev: &Device, entry: &Entry, case: &Case) -> CaseResult {
+    let mut r = CaseResult {
+        kernel: entry.name().to_string(),
+        dtype: case.dtype,
+        shape: format!("{:?}", case.shape),
+        label: case.label.clone(),
+        seed: case.seed,
+        max_abs_err: 0.0,
+        max_rel_err: 0.0,
+        passed: false,
+        error: None,
+    };
+    match try_case(dev, entry, case) {
+        Ok(c) => {
+            r.max_abs_err = c.max_abs_err;
+            r.max_rel_err = c.max_rel_err;
+            r.passed = c.passed();
+            r.error = c.first_mismatch.map(|m| format!("{} mismatching elements; first: {m}", c.mismatches));
+        }
+        Err(e) => r.error = Some(e.to_string()),
+    }
+    r
+}
+
+/// True when `filter` selects `entry`: its family, or a part of its name.
+pub fn selects(filter: Option<&str>, entry: &Entry) -> bool {
+    filter.is_none_or(|f| entry.family == f || entry.name().contains(f))
+}
+
+/// Run every case of every registry kernel that `filter` selects, reporting each result to
+/// `on_progress` as it completes.
+pub fn run_suite(dev: &Device, filter: Option<&str>, on_progress: &mut dyn FnMut(&CaseResult)) -> Vec<CaseResult> {
+    let mut results = Vec::new();
+    for entry in registry::all().iter().filter(|e| selects(filter, e)) {
+        for case in cases(entry) {
+            let r = run_case(dev, entry, &case);
+            on_progress(&r);
+            results.push(r);
+        }
+    }
+    results
+}

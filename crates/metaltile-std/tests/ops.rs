@@ -1,0 +1,189 @@
+//! The host op API: results on small hand-checked inputs, and every error it reports.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use half::{bf16, f16};
+use metaltile_ir::DType;
+use metaltile_runtime::{Device, RuntimeError};
+use metaltile_std::ops::{self, BinaryKind, ReduceKind, UnaryKind};
+
+fn f32s(dev: &Device, v: &[f32], shape: &[usize]) -> metaltile_runtime::Buffer {
+    dev.upload(v, shape).unwrap()
+}
+
+#[test]
+fn elementwise_ops_compute_and_keep_the_shape() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[1.0, 4.0, 9.0, 16.0, 25.0, 36.0], &[2, 3]);
+    let y = ops::sqrt(&dev, &x).unwrap();
+    assert_eq!(y.shape(), &[2, 3]);
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    let z = ops::sub(&dev, &y, &x).unwrap();
+    assert_eq!(z.to_vec::<f32>().unwrap(), vec![0.0, -2.0, -6.0, -12.0, -20.0, -30.0]);
+    let m = ops::maximum(&dev, &x, &dev.upload(&[f32::NAN, 5.0, 1.0, 1.0, 1.0, 1.0], &[2, 3]).unwrap()).unwrap();
+    let m = m.to_vec::<f32>().unwrap();
+    assert!(m[0].is_nan());
+    assert_eq!(&m[1..], &[5.0, 9.0, 16.0, 25.0, 36.0]);
+}
+
+#[test]
+fn every_named_wrapper_runs_its_kernel() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[0.5, 1.5], &[2]);
+    let unary = [
+        (ops::exp as fn(&Device, &_) -> _, UnaryKind::Exp),
+        (ops::log, UnaryKind::Log),
+        (ops::sqrt, UnaryKind::Sqrt),
+        (ops::rsqrt, UnaryKind::Rsqrt),
+        (ops::abs, UnaryKind::Abs),
+        (ops::neg, UnaryKind::Neg),
+        (ops::sigmoid, UnaryKind::Sigmoid),
+        (ops::silu, UnaryKind::Silu),
+        (ops::gelu, UnaryKind::Gelu),
+        (ops::gelu_tanh, UnaryKind::GeluTanh),
+        (ops::relu, UnaryKind::Relu),
+        (ops::tanh, UnaryKind::Tanh),
+        (ops::sin, UnaryKind::Sin),
+        (ops::cos, UnaryKind::Cos),
+        (ops::erf, UnaryKind::Erf),
+    ];
+    assert_eq!(unary.len(), UnaryKind::ALL.len());
+    for (f, k) in unary {
+        let named = f(&dev, &x).unwrap().to_bytes().unwrap();
+        assert_eq!(named, ops::unary(&dev, k, &x).unwrap().to_bytes().unwrap(), "{}", k.name());
+    }
+    let binary = [
+        (ops::add as fn(&Device, &_, &_) -> _, BinaryKind::Add),
+        (ops::sub, BinaryKind::Sub),
+        (ops::mul, BinaryKind::Mul),
+        (ops::div, BinaryKind::Div),
+        (ops::maximum, BinaryKind::Max),
+        (ops::minimum, BinaryKind::Min),
+        (ops::pow, BinaryKind::Pow),
+    ];
+    assert_eq!(binary.len(), BinaryKind::ALL.len());
+    let b = f32s(&dev, &[2.0, -1.0], &[2]);
+    for (f, k) in binary {
+        let named = f(&dev, &x, &b).unwrap().to_bytes().unwrap();
+        assert_eq!(named, ops::binary(&dev, k, &x, &b).unwrap().to_bytes().unwrap(), "{}", k.name());
+    }
+    for (f, k) in [
+        (ops::sum_rows as fn(&Device, &_) -> _, ReduceKind::Sum),
+        (ops::max_rows, ReduceKind::Max),
+        (ops::min_rows, ReduceKind::Min),
+    ] {
+        let named = f(&dev, &x).unwrap().to_bytes().unwrap();
+        assert_eq!(named, ops::reduce_rows(&dev, k, &x).unwrap().to_bytes().unwrap(), "{}", k.name());
+    }
+}
+
+#[test]
+fn row_ops_reduce_the_last_axis() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[1.0, 2.0, 3.0, -1.0, -5.0, 0.5], &[2, 3]);
+    let s = ops::sum_rows(&dev, &x).unwrap();
+    assert_eq!(s.shape(), &[2]);
+    assert_eq!(s.to_vec::<f32>().unwrap(), vec![6.0, -5.5]);
+    assert_eq!(ops::max_rows(&dev, &x).unwrap().to_vec::<f32>().unwrap(), vec![3.0, 0.5]);
+    assert_eq!(ops::min_rows(&dev, &x).unwrap().to_vec::<f32>().unwrap(), vec![1.0, -5.0]);
+    let sm = ops::softmax(&dev, &x).unwrap().to_vec::<f32>().unwrap();
+    assert!((sm[0] + sm[1] + sm[2] - 1.0).abs() < 1e-6 && sm[2] > sm[1] && sm[1] > sm[0]);
+    let w = f32s(&dev, &[1.0, 1.0, 1.0], &[3]);
+    let b = f32s(&dev, &[0.0, 0.0, 0.0], &[3]);
+    let ln = ops::layer_norm(&dev, &x, &w, &b, 0.0).unwrap().to_vec::<f32>().unwrap();
+    assert!((ln[0] + ln[2]).abs() < 1e-6 && ln[1].abs() < 1e-6);
+    let rms = ops::rms_norm(&dev, &f32s(&dev, &[3.0, 4.0], &[1, 2]), &f32s(&dev, &[1.0, 1.0], &[2]), 0.0).unwrap();
+    let r = (12.5f32).sqrt();
+    let got = rms.to_vec::<f32>().unwrap();
+    assert!((got[0] - 3.0 / r).abs() < 1e-6 && (got[1] - 4.0 / r).abs() < 1e-6, "{got:?}");
+}
+
+#[test]
+fn reductions_of_a_vector_give_a_scalar_and_empty_inputs_are_fine() {
+    let dev = Device::cpu();
+    let s = ops::sum_rows(&dev, &f32s(&dev, &[1.0, 2.0], &[2])).unwrap();
+    assert_eq!(s.shape(), &[] as &[usize]);
+    assert_eq!(s.to_vec::<f32>().unwrap(), vec![3.0]);
+    // Zero rows, and rows of zero elements (a sum of nothing is 0).
+    let empty_rows = dev.alloc(DType::F32, &[0, 4]).unwrap();
+    assert!(ops::sum_rows(&dev, &empty_rows).unwrap().is_empty());
+    assert!(ops::exp(&dev, &empty_rows).unwrap().is_empty());
+    assert!(ops::softmax(&dev, &empty_rows).unwrap().is_empty());
+    let zero_len = dev.alloc(DType::F32, &[3, 0]).unwrap();
+    assert_eq!(ops::sum_rows(&dev, &zero_len).unwrap().to_vec::<f32>().unwrap(), vec![0.0; 3]);
+}
+
+#[test]
+fn half_types_round_once() {
+    let dev = Device::cpu();
+    let x = dev.upload(&[f16::from_f32(1.0), f16::from_f32(2.0)], &[2]).unwrap();
+    let y = ops::exp(&dev, &x).unwrap().to_vec::<f16>().unwrap();
+    assert_eq!(y, vec![f16::from_f32(1f32.exp()), f16::from_f32(2f32.exp())]);
+    let b = dev.upload(&[bf16::from_f32(3.0)], &[1]).unwrap();
+    assert_eq!(ops::mul(&dev, &b, &b).unwrap().to_vec::<bf16>().unwrap(), vec![bf16::from_f32(9.0)]);
+}
+
+#[test]
+fn integer_inputs_are_rejected_by_name() {
+    let dev = Device::cpu();
+    let x = dev.upload(&[1i32, 2], &[2]).unwrap();
+    let e = ops::exp(&dev, &x).unwrap_err();
+    assert!(matches!(&e, RuntimeError::UnsupportedDType { dtype: DType::I32, .. }), "{e}");
+    assert!(e.to_string().contains("`exp`, input `x`"), "{e}");
+    assert!(e.to_string().contains("f32, f16, bf16"), "{e}");
+    let e = ops::softmax(&dev, &x).unwrap_err();
+    assert!(matches!(e, RuntimeError::UnsupportedDType { .. }), "{e}");
+}
+
+#[test]
+fn binary_operands_must_match() {
+    let dev = Device::cpu();
+    let a = f32s(&dev, &[1.0; 6], &[2, 3]);
+    let e = ops::add(&dev, &a, &f32s(&dev, &[1.0; 6], &[3, 2])).unwrap_err();
+    assert!(
+        matches!(&e, RuntimeError::ShapeMismatch { expected, found, .. } if expected == &[2, 3] && found == &[3, 2])
+    );
+    assert!(e.to_string().contains("`add`, input `b`"), "{e}");
+    let h = dev.upload(&[f16::ONE; 6], &[2, 3]).unwrap();
+    let e = ops::pow(&dev, &a, &h).unwrap_err();
+    assert!(matches!(e, RuntimeError::DTypeMismatch { expected: DType::F32, found: DType::F16, .. }), "{e}");
+}
+
+#[test]
+fn norm_weights_must_have_one_row_of_the_input_dtype() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[1.0; 8], &[2, 4]);
+    let w = f32s(&dev, &[1.0; 4], &[4]);
+    let e = ops::rms_norm(&dev, &x, &f32s(&dev, &[1.0; 8], &[8]), 1e-5).unwrap_err();
+    assert!(matches!(&e, RuntimeError::ShapeMismatch { expected, .. } if expected == &[4]), "{e}");
+    assert!(e.to_string().contains("input `w`"), "{e}");
+    let bad_b = dev.upload(&[bf16::ONE; 4], &[4]).unwrap();
+    let e = ops::layer_norm(&dev, &x, &w, &bad_b, 1e-5).unwrap_err();
+    assert!(matches!(&e, RuntimeError::DTypeMismatch { what, .. } if what.contains("input `b`")), "{e}");
+    let e = ops::rms_norm(&dev, &x, &w, f32::NAN).unwrap_err();
+    assert!(matches!(&e, RuntimeError::BadParameter { name, .. } if name == "eps"), "{e}");
+    let e = ops::layer_norm(&dev, &x, &w, &w, -1.0).unwrap_err();
+    assert!(matches!(e, RuntimeError::BadParameter { .. }), "{e}");
+}
+
+#[test]
+fn shapes_without_rows_are_rejected() {
+    let dev = Device::cpu();
+    let scalar = dev.upload(&[1.0f32], &[]).unwrap();
+    let e = ops::softmax(&dev, &scalar).unwrap_err();
+    assert!(matches!(e, RuntimeError::InvalidShape { .. }), "{e}");
+    assert!(e.to_string().contains("last axis"), "{e}");
+    let e = ops::max_rows(&dev, &dev.alloc(DType::F32, &[2, 0]).unwrap()).unwrap_err();
+    assert!(e.to_string().contains("empty row"), "{e}");
+}
+
+#[test]
+fn ops_read_inputs_without_changing_them_and_outputs_are_new() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[1.0, 2.0], &[2]);
+    let y = ops::neg(&dev, &x).unwrap();
+    assert!(!y.shares_memory(&x));
+    assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+    // A read-only view is a fine input.
+    assert_eq!(ops::neg(&dev, &x.read_only()).unwrap().to_vec::<f32>().unwrap(), vec![-1.0, -2.0]);
+}

@@ -1,0 +1,10 @@
+use metaltile::prelude::*;
+
+#[kernel]
+fn k(x: &[f32], y: &mut [f32], n: u32) {
+    let i = global_id();
+    i.x = 3;
+    y[0] = x[0];
+}
+
+fn main() {}

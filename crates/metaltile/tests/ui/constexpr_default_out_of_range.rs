@@ -1,0 +1,9 @@
+use metaltile::prelude::*;
+
+#[kernel]
+fn k(x: &[f32], y: &mut [f32], #[constexpr(default = 300)] block: u8) {
+    let i = global_id().x;
+    y[i] = x[i];
+}
+
+fn main() {}

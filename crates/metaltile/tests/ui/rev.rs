@@ -1,0 +1,11 @@
+use metaltile::prelude::*;
+
+#[kernel]
+fn k(x: &[f32], y: &mut [f32], n: u32) {
+    let i = global_id().x;
+    for j in (0..n).rev() {
+        y[i] = x[j];
+    }
+}
+
+fn main() {}

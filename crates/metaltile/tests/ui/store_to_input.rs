@@ -1,0 +1,9 @@
+use metaltile::prelude::*;
+
+#[kernel]
+fn k(x: &[f32], y: &mut [f32], n: u32) {
+    let i = global_id().x;
+    x[i] = y[i];
+}
+
+fn main() {}
