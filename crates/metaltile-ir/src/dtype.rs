@@ -261,14 +261,44 @@ pub fn wrap_int(d: DType, bits: u64) -> u64 {
     }
 }
 
+/// f64 -> f32 rounded to odd: exact values are kept; any other value becomes the f32 next to
+/// it toward zero with its last mantissa bit set. Rounding that once more to a type with at
+/// least two fewer mantissa bits (f16, bf16) gives the same result as rounding the f64 once,
+/// which a plain f64 -> f32 -> f16 chain does not (it can round a value just above a tie down).
+fn f64_to_f32_round_to_odd(v: f64) -> f32 {
+    let r = v as f32;
+    if !v.is_finite() || r as f64 == v {
+        return r;
+    }
+    let mut bits = r.to_bits();
+    if (r as f64).abs() > v.abs() {
+        // Step one ulp toward zero (sign-magnitude: decrement the magnitude).
+        bits -= 1;
+    }
+    f32::from_bits(bits | 1)
+}
+
+/// i128 -> f64 rounded to odd (see [`f64_to_f32_round_to_odd`]), exact below 2^53.
+fn i128_to_f64_round_to_odd(v: i128) -> f64 {
+    let r = v as f64;
+    if r as i128 == v && r.is_finite() {
+        return r;
+    }
+    let mut bits = r.to_bits();
+    if (r.abs() as u128) > v.unsigned_abs() {
+        bits -= 1;
+    }
+    f64::from_bits(bits | 1)
+}
+
 /// Encode an f64 as dtype `d`. Floats round to nearest even; to integers the value is
 /// truncated toward zero and saturated, NaN becomes 0 (Rust `as` semantics, which the
 /// emitters reproduce); to bool, nonzero (NaN included) is true.
 pub fn f64_to_bits(d: DType, v: f64) -> u64 {
     match d {
         DType::F32 => (v as f32).to_bits() as u64,
-        DType::F16 => f16::from_f64(v).to_bits() as u64,
-        DType::BF16 => bf16::from_f64(v).to_bits() as u64,
+        DType::F16 => f16::from_f32(f64_to_f32_round_to_odd(v)).to_bits() as u64,
+        DType::BF16 => bf16::from_f32(f64_to_f32_round_to_odd(v)).to_bits() as u64,
         DType::Bool => u64::from(v != 0.0),
         DType::I8 => v as i8 as i64 as u64,
         DType::U8 => v as u8 as u64,
@@ -285,11 +315,11 @@ pub fn f64_to_bits(d: DType, v: f64) -> u64 {
 pub fn i128_to_bits(d: DType, v: i128) -> u64 {
     match d {
         d if d.is_float() => {
-            // i128 -> f64 may round once; for f32 go through f32 directly to avoid double
-            // rounding on values wider than 53 bits.
+            // f32 rounds directly from the integer; f16/bf16 go through odd-rounded
+            // intermediates so that the value is rounded once.
             match d {
                 DType::F32 => (v as f32).to_bits() as u64,
-                _ => f64_to_bits(d, v as f64),
+                _ => f64_to_bits(d, i128_to_f64_round_to_odd(v)),
             }
         }
         DType::Bool => u64::from(v != 0),
@@ -377,5 +407,51 @@ mod tests {
         assert_eq!(convert_bits(DType::F32, DType::Bool, (0.5f32).to_bits() as u64), 1);
         assert_eq!(convert_bits(DType::F32, DType::Bool, (-0.0f32).to_bits() as u64), 0);
         assert_eq!(convert_bits(DType::Bool, DType::F32, 1), 1.0f32.to_bits() as u64);
+    }
+}
+
+#[cfg(test)]
+mod rounding_regressions {
+    use super::*;
+
+    // half's f64 conversions truncate the f64 before rounding, so a value just above a tie
+    // rounded down. Both cases came out of the CUDA device check.
+    #[test]
+    fn f32_to_bf16_just_above_a_tie_rounds_up() {
+        assert_eq!(convert_bits(DType::F32, DType::BF16, 0x3F80_8001), 0x3F81);
+    }
+
+    #[test]
+    fn u32_to_bf16_just_above_a_tie_rounds_up() {
+        assert_eq!(convert_bits(DType::U32, DType::BF16, 0x0101_0001), 0x4B81);
+    }
+
+    #[test]
+    fn f64_to_f16_rounds_once() {
+        // 1 + 2^-11 + 2^-40: above the f16 tie at 1 + 2^-11, so it rounds up.
+        let v = 1.0 + 2f64.powi(-11) + 2f64.powi(-40);
+        assert_eq!(f64_to_bits(DType::F16, v), f16::from_f32(1.0 + 2f32.powi(-10)).to_bits() as u64);
+        // Exact ties still go to even, and specials pass through.
+        assert_eq!(f64_to_bits(DType::F16, 1.0 + 2f64.powi(-11)), f16::ONE.to_bits() as u64);
+        assert!(bits_to_f64(DType::BF16, f64_to_bits(DType::BF16, f64::NAN)).is_nan());
+        assert_eq!(bits_to_f64(DType::F16, f64_to_bits(DType::F16, 1e300)), f64::INFINITY);
+        assert_eq!(bits_to_f64(DType::BF16, f64_to_bits(DType::BF16, -1e300)), f64::NEG_INFINITY);
+        assert!(bits_to_f64(DType::F16, f64_to_bits(DType::F16, -0.0)).is_sign_negative());
+    }
+}
+
+#[cfg(test)]
+mod wide_int_rounding {
+    use super::*;
+
+    #[test]
+    fn u64_above_2_pow_53_rounds_once_to_bf16() {
+        // 2^60 + 2^52 + 1: just above the bf16 tie between 2^60 and 2^60 + 2^53, rounds up.
+        let v: u64 = (1 << 60) + (1 << 52) + 1;
+        let got = bits_to_f64(DType::BF16, convert_bits(DType::U64, DType::BF16, v));
+        assert_eq!(got, 2f64.powi(60) + 2f64.powi(53));
+        // Exactly the tie goes to even (2^60).
+        let tie: u64 = (1 << 60) + (1 << 52);
+        assert_eq!(bits_to_f64(DType::BF16, convert_bits(DType::U64, DType::BF16, tie)), 2f64.powi(60));
     }
 }

@@ -81,6 +81,8 @@ pub fn erfinv_f64(y: f64) -> f64 {
     x
 }
 
+// Rust std's f32 asinh/acosh/atanh lose accuracy (asinh overflows near 2e38); libm's are
+// correctly implemented ports of musl.
 fn unary_f32(op: UnaryOp, x: f32) -> f32 {
     match op {
         UnaryOp::Neg => -x,
@@ -105,9 +107,9 @@ fn unary_f32(op: UnaryOp, x: f32) -> f32 {
         UnaryOp::Sinh => x.sinh(),
         UnaryOp::Cosh => x.cosh(),
         UnaryOp::Tanh => x.tanh(),
-        UnaryOp::Asinh => x.asinh(),
-        UnaryOp::Acosh => x.acosh(),
-        UnaryOp::Atanh => x.atanh(),
+        UnaryOp::Asinh => libm::asinhf(x),
+        UnaryOp::Acosh => libm::acoshf(x),
+        UnaryOp::Atanh => libm::atanhf(x),
         UnaryOp::Erf => libm::erff(x),
         UnaryOp::Erfinv => erfinv_f64(x as f64) as f32,
         UnaryOp::Ceil => x.ceil(),
@@ -357,5 +359,31 @@ mod tests {
         assert_eq!(unary(UnaryOp::LeadingZeros, DType::U8, 1), 7);
         assert_eq!(unary(UnaryOp::TrailingZeros, DType::U32, 0), 32);
         assert_eq!(unary(UnaryOp::PopCount, DType::I8, (-1i64) as u64), 8);
+    }
+}
+
+#[cfg(test)]
+mod accuracy_regressions {
+    use super::*;
+
+    fn f32u(op: UnaryOp, x: f32) -> f32 {
+        f32::from_bits(unary(op, DType::F32, x.to_bits() as u64) as u32)
+    }
+
+    // Rust std's f32 asinh overflowed to inf near 2e38 and lost several ulp near 1; the
+    // CUDA device check found both.
+    #[test]
+    fn inverse_hyperbolics_are_accurate() {
+        let big = 2e38f32;
+        assert!(f32u(UnaryOp::Asinh, big).is_finite());
+        assert!((f32u(UnaryOp::Asinh, big) as f64 - (big as f64).asinh()).abs() < 1e-5);
+        for &x in &[1.0000001f32, 1.5, 3.0, 1e30] {
+            let want = (x as f64).acosh();
+            assert!((f32u(UnaryOp::Acosh, x) as f64 - want).abs() <= want.abs() * 2.5e-7, "acosh {x}");
+        }
+        for &x in &[0.9999999f32, 0.5, -0.75, 1e-20] {
+            let want = (x as f64).atanh();
+            assert!((f32u(UnaryOp::Atanh, x) as f64 - want).abs() <= want.abs() * 2.5e-7, "atanh {x}");
+        }
     }
 }
