@@ -4,7 +4,7 @@
 use crate::backend::BoundArg;
 use crate::buffer::{memory_id, Buffer};
 use crate::error::{Result, RuntimeError};
-use metaltile_ir::{Constant, Kernel, ParamKind};
+use metaltile_ir::{Constant, DType, Kernel, ParamKind};
 
 /// One argument of a launch, in the order of the kernel's parameters.
 #[derive(Clone, Debug)]
@@ -27,6 +27,19 @@ impl<'a> KernelArg<'a> {
     /// An `f32` scalar (epsilons, scales).
     pub fn f32(v: f32) -> KernelArg<'a> {
         KernelArg::Scalar(Constant::f32(v))
+    }
+    /// An `f16` scalar.
+    pub fn f16(v: half::f16) -> KernelArg<'a> {
+        KernelArg::Scalar(Constant::from_bits(DType::F16, v.to_bits() as u64))
+    }
+    /// A `bf16` scalar.
+    pub fn bf16(v: half::bf16) -> KernelArg<'a> {
+        KernelArg::Scalar(Constant::from_bits(DType::BF16, v.to_bits() as u64))
+    }
+    /// A scalar of `dtype` from an f64, rounded once (floats) or converted with Rust `as`
+    /// semantics (integers): the way to pass a generic kernel's `T` scalar for any dtype.
+    pub fn of_dtype(dtype: DType, v: f64) -> KernelArg<'a> {
+        KernelArg::Scalar(Constant::from_f64(dtype, v))
     }
     /// A scalar of any dtype.
     pub fn scalar(c: Constant) -> KernelArg<'a> {
@@ -123,4 +136,28 @@ pub(crate) fn bind<'a>(
         }
     }
     Ok(bound)
+}
+
+#[cfg(test)]
+mod constructor_tests {
+    use super::*;
+
+    fn constant(a: KernelArg<'_>) -> Constant {
+        match a {
+            KernelArg::Scalar(c) => c,
+            KernelArg::Buffer(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn half_scalars_carry_their_dtype_and_bits() {
+        let c = constant(KernelArg::f16(half::f16::from_f32(1.5)));
+        assert_eq!((c.dtype, c.as_f64()), (DType::F16, 1.5));
+        let c = constant(KernelArg::bf16(half::bf16::from_f32(-2.0)));
+        assert_eq!((c.dtype, c.as_f64()), (DType::BF16, -2.0));
+        let c = constant(KernelArg::of_dtype(DType::BF16, 0.1));
+        assert_eq!(c.bits, half::bf16::from_f64(0.1).to_bits() as u64);
+        let c = constant(KernelArg::of_dtype(DType::I8, -3.9));
+        assert_eq!((c.dtype, c.as_i128()), (DType::I8, -3));
+    }
 }
