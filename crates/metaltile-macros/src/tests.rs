@@ -73,11 +73,40 @@ fn lets_literals_and_operators() {
     });
     has(&out, "let a = ::metaltile::dsl::Named::named(::metaltile::dsl::lit_int(1), \"a\");");
     has(&out, "let b = ::metaltile::dsl::Var::new(\"b\", ::metaltile::dsl::lit_float(2.0));");
-    has(&out, "b.set(b.get() + __metaltile_value)");
+    has(&out, "b.set(b.get() + (__metaltile_value,).0)");
     has(&out, "::metaltile::dsl::CastAs::<f32>::cast_as(a)");
-    has(&out, "::metaltile::dsl::or_else(::metaltile::dsl::and_then(::metaltile::dsl::gt(::metaltile::dsl::load(&x, ::metaltile::dsl::lit_int::<u32>(0)), b.get()), || ::metaltile::dsl::lit_bool(true)), || !::metaltile::dsl::lit_bool(false))");
-    has(&out, "::metaltile::dsl::store(&y, ::metaltile::dsl::lit_int::<u32>(3), __metaltile_value)");
+    has(&out, "(::metaltile::dsl::or_else((::metaltile::dsl::and_then((::metaltile::dsl::gt(::metaltile::dsl::load(&x, ::metaltile::dsl::lit_int::<u32>(0)), b.get()),).0, || ::metaltile::dsl::lit_bool(true)),).0, || !::metaltile::dsl::lit_bool(false)),).0");
+    has(&out, "::metaltile::dsl::store(&y, ::metaltile::dsl::lit_int::<u32>(3), (__metaltile_value,).0)");
     has(&out, "::metaltile::dsl::lit_float::<f32>(-1.5)");
+}
+
+#[test]
+fn annotated_lets_type_the_value_itself() {
+    let out = kernel(quote! {
+        fn k(x: &[f32]) {
+            let a: f32 = x[0];
+            let mut b: u32 = 1;
+        }
+    });
+    has(&out, "let a: ::metaltile::dsl::Val<f32> = ::metaltile::dsl::load(&x, ::metaltile::dsl::lit_int::<u32>(0));");
+    has(&out, "let a = ::metaltile::dsl::Named::named(a, \"a\");");
+    has(&out, "let b: ::metaltile::dsl::Val<u32> = ::metaltile::dsl::lit_int(1);");
+    has(&out, "let b = ::metaltile::dsl::Var::new(\"b\", b);");
+}
+
+#[test]
+fn compound_assignment_to_memory_loads_and_stores_once() {
+    let out = kernel(quote! {
+        fn k(y: &mut [f32], v: f32) {
+            y[1] *= v;
+        }
+    });
+    has(
+        &out,
+        "{ let __metaltile_value = v; let __metaltile_mem = &y; let __metaltile_index = ::metaltile::dsl::lit_int::<u32>(1); \
+         ::metaltile::dsl::store(__metaltile_mem, __metaltile_index, \
+         ::metaltile::dsl::load(__metaltile_mem, __metaltile_index) * (__metaltile_value,).0) }",
+    );
 }
 
 #[test]
@@ -95,12 +124,12 @@ fn control_flow_becomes_calls() {
     });
     has(&out, "::metaltile::dsl::for_range(::metaltile::dsl::lit_int(0), n, ::metaltile::dsl::lit_int(2), false, |i|");
     has(&out, "let i = ::metaltile::dsl::Named::named(i, \"i\");");
-    has(&out, "::metaltile::dsl::if_(::metaltile::dsl::eq(i, ::metaltile::dsl::lit_int(3)), || { ::metaltile::dsl::continue_(); }, || { ::metaltile::dsl::if_(");
+    has(&out, "::metaltile::dsl::if_((::metaltile::dsl::eq(i, ::metaltile::dsl::lit_int(3)),).0, || { ::metaltile::dsl::continue_(); }, || { ::metaltile::dsl::if_(");
     has(&out, "::metaltile::dsl::break_();");
     has(&out, "::metaltile::dsl::for_range(::metaltile::dsl::lit_int(1), n, ::metaltile::dsl::lit_int(1), true, |_|");
-    has(&out, "::metaltile::dsl::while_(|| ::metaltile::dsl::gt(n, ::metaltile::dsl::lit_int(0)), || { ::metaltile::dsl::return_(); })");
+    has(&out, "::metaltile::dsl::while_(|| (::metaltile::dsl::gt(n, ::metaltile::dsl::lit_int(0)),).0, || { ::metaltile::dsl::return_(); })");
     has(&out, "::metaltile::dsl::loop_(|| { ::metaltile::dsl::break_(); })");
-    has(&out, "::metaltile::dsl::if_expr(::metaltile::dsl::gt(n, ::metaltile::dsl::lit_int(1)), || { ::metaltile::dsl::lit_int(1) }, || { ::metaltile::dsl::lit_int(2) })");
+    has(&out, "::metaltile::dsl::if_expr((::metaltile::dsl::gt(n, ::metaltile::dsl::lit_int(1)),).0, || { ::metaltile::dsl::lit_int(1) }, || { ::metaltile::dsl::lit_int(2) })");
 }
 
 #[test]

@@ -51,29 +51,25 @@ impl Device {
         Device::from_backend(Box::new(CpuBackend { options }))
     }
 
-    /// A device of the given kind, or why it cannot be had here.
+    /// A device of the given kind, or why it cannot be had here
+    /// ([`RuntimeError::BackendUnavailable`]: no driver, no GPU, no NVRTC, wrong OS). For CUDA,
+    /// `METALTILE_CUDA_DEVICE` picks the GPU (default 0).
     pub fn new(kind: BackendKind) -> Result<Device> {
+        let unavailable = |reason: String| RuntimeError::BackendUnavailable { kind, reason };
         match kind {
             BackendKind::Cpu => Ok(Device::cpu()),
-            BackendKind::Cuda => Err(RuntimeError::BackendUnavailable {
-                kind,
-                reason: "this build of metaltile has no CUDA backend yet (it arrives with the GPU runtime); \
-                         use the cpu backend"
-                    .into(),
-            }),
-            BackendKind::Metal => Err(RuntimeError::BackendUnavailable {
-                kind,
-                reason: if cfg!(target_os = "macos") {
-                    "this build of metaltile has no Metal backend yet; use the cpu backend".into()
-                } else {
-                    "Metal exists only on macOS; use the cpu backend (or cuda on an NVIDIA machine)".into()
-                },
-            }),
+            BackendKind::Cuda => crate::cuda::open().map(|b| Device::from_backend(Box::new(b))).map_err(unavailable),
+            #[cfg(target_os = "macos")]
+            BackendKind::Metal => crate::metal::MetalBackend::new().map(|b| Device::from_backend(Box::new(b))),
+            #[cfg(not(target_os = "macos"))]
+            BackendKind::Metal => Err(unavailable(
+                "Metal exists only on macOS; use the cpu backend (or cuda on an NVIDIA machine)".into(),
+            )),
         }
     }
 
-    /// The fastest device available: Metal on a Mac, CUDA where a driver is present, else
-    /// the CPU. Never fails.
+    /// The fastest device available: Metal on a Mac, CUDA where the driver loads and a GPU is
+    /// present, else the CPU. Never fails.
     pub fn best() -> Device {
         [BackendKind::Metal, BackendKind::Cuda]
             .into_iter()

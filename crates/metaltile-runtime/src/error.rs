@@ -66,6 +66,12 @@ pub enum RuntimeError {
         "kernel `{kernel}`, parameter `{param}`: the buffer belongs to another device ({owner}); this is {device}"
     )]
     WrongDevice { kernel: String, param: String, owner: String, device: String },
+    /// A backend's compiler rejected a kernel (e.g. NVRTC); `message` quotes its log.
+    #[error("compiling `{kernel}` for {backend}: {message}")]
+    Compile { backend: BackendKind, kernel: String, message: String },
+    /// A launch the backend refused or that failed while running on the device.
+    #[error("{backend}: launch of `{kernel}` failed: {message}")]
+    Launch { backend: BackendKind, kernel: String, message: String },
     /// A failure inside a backend (driver call, compiler) that has no more specific variant.
     #[error("{backend} backend: {message}")]
     Backend { backend: BackendKind, message: String },

@@ -1,7 +1,8 @@
 //! MetalTile's host runtime: devices, buffers, pipelines and launches.
 //!
-//! A [`Device`] wraps one [`Backend`]. Today that is the CPU, which runs kernels on the
-//! reference interpreter; CUDA and Metal backends implement the same trait. Everything that
+//! A [`Device`] wraps one [`Backend`]: the CPU, which runs kernels on the reference
+//! interpreter, or CUDA, which compiles the emitted CUDA C with NVRTC and runs it on an NVIDIA
+//! GPU (driver and NVRTC loaded at run time; see `Device::new`). Everything that
 //! does not depend on the backend — argument validation, the pipeline cache, poisoning of
 //! fresh buffers — lives in [`Device`], so every backend behaves the same way.
 //!
@@ -17,9 +18,11 @@ mod args;
 pub mod backend;
 mod buffer;
 mod cpu;
+mod cuda;
 mod device;
 mod element;
 mod error;
+mod metal;
 mod pipeline;
 
 pub use args::KernelArg;

@@ -1,5 +1,7 @@
 //! `if`, `for`, `while`, `loop`, `break`, `continue` and `return`.
 
+use super::lit::as_literal;
+use super::span::{respan, Edges};
 use super::{Binding, Mode, Rewriter};
 use crate::types::ident_name;
 use proc_macro2::TokenStream;
@@ -7,7 +9,7 @@ use quote::{quote, quote_spanned};
 use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{
-    Expr, ExprBreak, ExprContinue, ExprForLoop, ExprIf, ExprLoop, ExprReturn, ExprWhile, Label, Pat, RangeLimits,
+    Expr, ExprBreak, ExprContinue, ExprForLoop, ExprIf, ExprLoop, ExprReturn, ExprWhile, Label, Lit, Pat, RangeLimits,
 };
 
 const FOR_HINT: &str = "kernel `for` loops iterate over an integer range: `a..b`, `a..=b` or `(a..b).step_by(s)`";
@@ -66,7 +68,8 @@ impl Rewriter {
             Expr::Block(b) => self.block(&b.block, true),
             other => self.expr(other),
         };
-        quote_spanned!(i.if_token.span=> ::metaltile::dsl::if_expr(#c, || #then, || #otherwise))
+        // Reported as the whole `if` (a mismatch of its value with its context).
+        respan(quote_spanned!(i.if_token.span=> ::metaltile::dsl::if_expr(#c, || #then, || #otherwise)), Edges::of(i))
     }
 
     pub(super) fn for_loop(&mut self, f: &ExprForLoop) -> TokenStream {
@@ -112,6 +115,17 @@ impl Rewriter {
                     self.error(r, "open ranges are not supported in kernel `for` loops: give both ends (`a..b`)");
                     return None;
                 };
+                // Rust rejects a float range as "not an iterator"; say what to write instead.
+                if let Some(f) =
+                    [start, end].into_iter().find(|e| as_literal(e).is_some_and(|l| matches!(l.lit, Lit::Float(_))))
+                {
+                    self.error(
+                        f,
+                        "kernel `for` loops count with integers: give integer bounds (`0..n`) and compute floats \
+                         from the index (`i as f32 * step`)",
+                    );
+                    return None;
+                }
                 let inclusive = matches!(r.limits, RangeLimits::Closed(_));
                 let start = self.arg(start);
                 let end = self.arg(end);

@@ -1,6 +1,7 @@
 //! Expressions: operators, paths, indexing, casts, calls and assignment.
 
 use super::lit::{as_literal, LitCtx};
+use super::span::{hidden_use, reported_at, respan, Edges};
 use super::{macro_message, Binding, Mode, Rewriter};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -70,7 +71,7 @@ impl Rewriter {
             Expr::Binary(b) => self.binary(b),
             Expr::Assign(a) => {
                 let value = self.arg(&a.right);
-                self.assign(&a.left, value, a.eq_token.span)
+                self.assign(&a.left, value, Edges::of(&a.right), a.eq_token.span)
             }
             Expr::Paren(p) => {
                 let x = self.expr(&p.expr);
@@ -94,9 +95,10 @@ impl Rewriter {
                 }
             }
             Expr::Index(ix) => {
-                let base = self.expr(&ix.expr);
+                let mem = self.memory_operand(&ix.expr);
                 let index = self.index_operand(&ix.index);
-                quote_spanned!(ix.bracket_token.span.join()=> ::metaltile::dsl::load(&#base, #index))
+                let load = quote_spanned!(ix.bracket_token.span.join()=> ::metaltile::dsl::load(#mem, #index));
+                respan(load, Edges::of(ix))
             }
             Expr::Cast(c) => self.cast(c),
             Expr::Call(c) => {
@@ -221,6 +223,13 @@ impl Rewriter {
         }
     }
 
+    /// The memory of `m[i]`, borrowed as the DSL's memory functions take it: `&m`, reported at `m`.
+    fn memory_operand(&mut self, e: &Expr) -> TokenStream {
+        let base = self.expr(e);
+        let and = quote_spanned!(Edges::of(e).first=> &);
+        quote!(#and #base)
+    }
+
     /// The index of `m[i]`: a bare literal is a `u32`.
     fn index_operand(&mut self, e: &Expr) -> TokenStream {
         match as_literal(e) {
@@ -231,8 +240,18 @@ impl Rewriter {
         }
     }
 
+    /// `e as U`: a mismatch of its result is reported at the whole cast, a cast that Rust does
+    /// not allow at `e` and `as U`.
     fn cast(&mut self, c: &syn::ExprCast) -> TokenStream {
+        let call = self.cast_call(c);
+        let call = respan(call, Edges { first: c.as_token.span, last: Edges::of(&c.ty).last });
+        reported_at(call, Edges::of(c))
+    }
+
+    fn cast_call(&mut self, c: &syn::ExprCast) -> TokenStream {
         let ty = &c.ty;
+        // rustc names the function of a call at its path, which thereby ends at `U`.
+        let cast_as = Ident::new("cast_as", Edges::of(ty).last);
         let span = c.as_token.span;
         if crate::types::dtype_of_type(ty) == Some(metaltile_ir::DType::Bool) {
             return self.error(ty, "`as bool` is not a cast Rust allows: compare instead, e.g. `x != 0`");
@@ -250,13 +269,13 @@ impl Rewriter {
                 }
                 Lit::Int(i) if i.suffix().is_empty() => {
                     let v = self.literal(l.lit, l.neg, LitCtx::CastOperand);
-                    return quote_spanned!(span=> ::metaltile::dsl::CastAs::<#ty>::cast_as(#v));
+                    return quote_spanned!(span=> ::metaltile::dsl::CastAs::<#ty>::#cast_as(#v));
                 }
                 _ => {}
             }
         }
         let v = self.arg(&c.expr);
-        quote_spanned!(span=> ::metaltile::dsl::CastAs::<#ty>::cast_as(#v))
+        quote_spanned!(span=> ::metaltile::dsl::CastAs::<#ty>::#cast_as(#v))
     }
 
     fn binary(&mut self, b: &ExprBinary) -> TokenStream {
@@ -276,7 +295,7 @@ impl Rewriter {
         if cmp.is_some() || matches!(b.op, BinOp::And(_) | BinOp::Or(_)) {
             let l = self.arg(&b.left);
             let r = self.arg(&b.right);
-            return match (cmp, &b.op) {
+            let call = match (cmp, &b.op) {
                 (Some(f), _) => {
                     let f = Ident::new(f, span);
                     quote_spanned!(span=> ::metaltile::dsl::#f(#l, #r))
@@ -284,6 +303,9 @@ impl Rewriter {
                 (None, BinOp::And(_)) => quote_spanned!(span=> ::metaltile::dsl::and_then(#l, || #r)),
                 _ => quote_spanned!(span=> ::metaltile::dsl::or_else(#l, || #r)),
             };
+            // The function is named at the operator (operands that do not fit), the value is
+            // the whole `a < b` (a bool where something else is needed).
+            return reported_at(call, Edges::of(b));
         }
         let l = self.expr(&b.left);
         let r = self.expr(&b.right);
@@ -291,8 +313,9 @@ impl Rewriter {
         quote!(#l #op #r)
     }
 
-    /// `place = value` (the value is already rewritten and is evaluated first, as in Rust).
-    pub(super) fn assign(&mut self, place: &Expr, value: TokenStream, span: Span) -> TokenStream {
+    /// `place = value` (the value is already rewritten and is evaluated first, as in Rust;
+    /// `value_at` is where the user wrote it).
+    pub(super) fn assign(&mut self, place: &Expr, value: TokenStream, value_at: Edges, span: Span) -> TokenStream {
         match strip_parens(place) {
             Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let Some(id) = p.path.get_ident() else { return quote!() };
@@ -303,11 +326,13 @@ impl Rewriter {
             }
             Expr::Index(ix) => {
                 let v = hidden("__metaltile_value");
-                let base = self.expr(&ix.expr);
+                let mem = self.memory_operand(&ix.expr);
                 let index = self.index_operand(&ix.index);
+                let value_use = hidden_use(&v, value_at);
+                let store = store_fn(ix);
                 quote_spanned!(span=> {
                     let #v = #value;
-                    ::metaltile::dsl::store(&#base, #index, #v)
+                    #store(#mem, #index, #value_use)
                 })
             }
             other => {
@@ -318,15 +343,17 @@ impl Rewriter {
 
     /// `place op= value`: the value first, then the place, as Rust does for numbers.
     fn compound_assign(&mut self, place: &Expr, value: &Expr, op: TokenStream, span: Span) -> TokenStream {
+        let value_use_at = Edges::of(value);
         let value = self.arg(value);
         let v = hidden("__metaltile_value");
+        let value_use = hidden_use(&v, value_use_at);
         match strip_parens(place) {
             Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
                 let Some(id) = p.path.get_ident() else { return quote!() };
                 match self.lookup(id) {
                     Some(Binding::Var) => quote_spanned!(span=> {
                         let #v = #value;
-                        #id.set(#id.get() #op #v)
+                        #id.set(#id.get() #op #value_use)
                     }),
                     _ => self.error(id, format!("cannot assign to `{id}`: declare it with `let mut`")),
                 }
@@ -334,13 +361,14 @@ impl Rewriter {
             Expr::Index(ix) => {
                 let m = hidden("__metaltile_mem");
                 let i = hidden("__metaltile_index");
-                let base = self.expr(&ix.expr);
+                let mem = self.memory_operand(&ix.expr);
                 let index = self.index_operand(&ix.index);
+                let store = store_fn(ix);
                 quote_spanned!(span=> {
                     let #v = #value;
-                    let #m = &#base;
+                    let #m = #mem;
                     let #i = #index;
-                    ::metaltile::dsl::store(#m, #i, ::metaltile::dsl::load(#m, #i) #op #v)
+                    #store(#m, #i, ::metaltile::dsl::load(#m, #i) #op #value_use)
                 })
             }
             other => {
@@ -348,4 +376,11 @@ impl Rewriter {
             }
         }
     }
+}
+
+/// `::metaltile::dsl::store`, reported at the place `m[i]` it writes (rustc names the function
+/// of a call whose argument does not fit at this path).
+fn store_fn(place: &syn::ExprIndex) -> TokenStream {
+    let at = Edges::of(place);
+    respan(quote_spanned!(at.last=> ::metaltile::dsl::store), at)
 }

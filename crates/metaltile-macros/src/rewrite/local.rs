@@ -31,28 +31,40 @@ impl Rewriter {
             Pat::Ident(pi) => {
                 let Some(name) = self.simple_ident(pi, true) else { return quote!() };
                 let name_str = ident_name(&name);
+                // An annotation types the value itself, so that rustc reports a mismatch at the
+                // value and the annotation, as it does for Rust's own `let`.
                 if pi.mutability.is_some() {
-                    let ty = match ty {
-                        None => quote!(),
+                    let out = match ty {
+                        None => quote_spanned!(span=> #(#attrs)* let #name = ::metaltile::dsl::Var::new(#name_str, #value);),
                         Some(t) => match self.element_type(t) {
-                            Some(e) => quote_spanned!(t.span()=> : ::metaltile::dsl::Var<#e>),
+                            Some(e) => {
+                                let t = quote_spanned!(t.span()=> ::metaltile::dsl::Val<#e>);
+                                quote_spanned!(span=>
+                                    #(#attrs)* let #name: #t = #value;
+                                    #(#attrs)* let #name = ::metaltile::dsl::Var::new(#name_str, #name);
+                                )
+                            }
                             None => {
                                 return self.error(t, "a `let mut` variable holds one value: annotate it with an element type such as `f32` or `T`")
                             }
                         },
                     };
                     self.bind(&name, Binding::Var);
-                    quote_spanned!(span=> #(#attrs)* let #name #ty = ::metaltile::dsl::Var::new(#name_str, #value);)
+                    out
                 } else {
-                    let ty = match ty {
-                        None => quote!(),
+                    self.bind(&name, Binding::Value);
+                    match ty {
+                        None => {
+                            quote_spanned!(span=> #(#attrs)* let #name = ::metaltile::dsl::Named::named(#value, #name_str);)
+                        }
                         Some(t) => {
                             let t = self.value_type(t);
-                            quote!(: #t)
+                            quote_spanned!(span=>
+                                #(#attrs)* let #name: #t = #value;
+                                #(#attrs)* let #name = ::metaltile::dsl::Named::named(#name, #name_str);
+                            )
                         }
-                    };
-                    self.bind(&name, Binding::Value);
-                    quote_spanned!(span=> #(#attrs)* let #name #ty = ::metaltile::dsl::Named::named(#value, #name_str);)
+                    }
                 }
             }
             Pat::Wild(w) => {

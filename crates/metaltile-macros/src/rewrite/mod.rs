@@ -8,6 +8,7 @@ mod control;
 mod expr;
 mod lit;
 mod local;
+mod span;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned, ToTokens};

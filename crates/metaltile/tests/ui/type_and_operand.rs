@@ -1,0 +1,11 @@
+use metaltile::prelude::*;
+
+#[kernel]
+pub fn k(x: &[f32], y: &mut [f32], n: u32) {
+    let i = global_id().x;
+    if i < n && x[i] {
+        y[i] = x[i];
+    }
+}
+
+fn main() {}
