@@ -31,7 +31,7 @@ pub enum Command {
     /// Run one kernel on .npy inputs and write its outputs as .npy.
     #[command(after_long_help = RUN_HELP)]
     Run(RunArgs),
-    /// Time the kernels: median time and GB/s per kernel, dtype and shape.
+    /// Time the kernels: median time, GB/s and % of copy bandwidth per kernel, dtype and shape, beside a peer (PyTorch, MLX).
     #[command(after_long_help = BENCH_HELP)]
     Bench(BenchArgs),
 }
@@ -46,9 +46,23 @@ Example:
   tile run rms_norm --input x=x.npy --input w=w.npy --param eps=1e-6 --output y=y.npy";
 
 const BENCH_HELP: &str = "\
-Without a GPU the CPU interpreter runs the kernels; it uses the quick shapes unless --size full
-is given. `--json` prints the results as JSON on stdout; `--out FILE` writes the same JSON to a
-file and still prints the table.";
+Method (docs/bench.md): warm-up runs, then timed runs each timed by the backend (device events on
+a GPU, wall time on the CPU), the cache flushed before each run when the working set is under the
+flush size; the median is reported, with GB/s (each input read once, each output written once) as
+a share of the device's copy bandwidth measured in the same run, and a check of the output against
+the kernel's f64 reference.
+
+Peers time the same op on the same inputs and their output is compared with ours: `--peer torch`
+(PyTorch eager and torch.compile, peers/torch_peer.py), `--peer mlx` (peers/mlx_peer.py), or the
+path of any script speaking the protocol of docs/bench.md. Default: torch on CUDA, mlx on Metal,
+none on the CPU; `--peer none` turns them off. A peer that cannot start or fails leaves its
+columns empty with a note; the bench goes on.
+
+Without a GPU the CPU interpreter runs the kernels with the quick shapes unless --size full is
+given. `--json` prints the results as JSON on stdout; `--out FILE` writes the same JSON to a file
+(convention: bench/results/<device>/<date>.json) and still prints the table. `--diff OLD.json`
+compares with saved results (new/old GB/s per row, regressions over 5% flagged); `--from FILE`
+reads results instead of running, e.g. `tile bench --from new.json --diff old.json`.";
 
 /// Which kernel, for which dtype and constexprs: what `emit` and `inspect` share.
 #[derive(Debug, Args)]
@@ -141,15 +155,37 @@ pub struct BenchArgs {
     /// Shapes to time (default: quick on the CPU interpreter, full on a GPU).
     #[arg(long, value_enum)]
     pub size: Option<Size>,
-    /// Only these dtypes (repeatable; default: every float dtype).
+    /// Only these dtypes (repeatable; default: every float dtype on quick shapes, f32 and bf16 on full ones).
     #[arg(long)]
     pub dtype: Vec<String>,
     /// Timed runs per shape (the median is reported).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 50)]
     pub runs: usize,
     /// Untimed runs before timing.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 10)]
     pub warmup: usize,
+    /// A peer to compare with: torch, mlx, none, or the path of a peer script (repeatable).
+    #[arg(long = "peer", value_name = "NAME|PATH")]
+    pub peers: Vec<String>,
+    /// The Python that runs .py peers.
+    #[arg(long, default_value = "python3", value_name = "PROGRAM")]
+    pub python: String,
+    /// Seconds a peer may take to answer one request (its start and torch.compile included).
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    pub peer_timeout: u64,
+    /// Size of the cache flush between timed runs, in MiB, and the working set below which it
+    /// is done (default: 256 on a GPU, none on the CPU; 0 turns it off).
+    #[arg(long, value_name = "MIB")]
+    pub flush_mib: Option<u64>,
+    /// Skip the comparison of our outputs with the f64 reference.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Compare with results saved by an earlier --out.
+    #[arg(long, value_name = "OLD.json")]
+    pub diff: Option<PathBuf>,
+    /// Read the results from this file instead of running the bench.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 const BACKEND_HELP: &str = "Backend: auto (the best present), cpu, cuda or metal";

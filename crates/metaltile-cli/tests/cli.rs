@@ -161,7 +161,8 @@ fn emit_errors() {
     fails(&["emit", "softmax", "--target", "msl", "--dtype", "f8"], &["`f8`", "supported dtypes: f32, f16, bf16"]);
     fails(&["emit", "softmax", "--target", "msl", "--dtype", "i32"], &["no `i32` instance", "f32, f16, bf16"]);
     fails(&["emit", "softmax", "--target", "msl", "--const", "BLOCK"], &["--const BLOCK", "expected NAME=VALUE"]);
-    fails(&["emit", "softmax", "--target", "msl", "--const", "BLOCK=4"], &["--const BLOCK=4", "has no constexprs"]);
+    fails(&["emit", "exp", "--target", "msl", "--const", "BLOCK=4"], &["--const BLOCK=4", "has no constexprs"]);
+    fails(&["emit", "softmax", "--target", "msl", "--const", "BLOCK=4"], &["no constexpr `BLOCK`", "per_thread"]);
     fails(&["emit", "softmax", "--target", "ptx"], &["unknown target `ptx`"]);
     fails(&["emit", "softmax"], &["--target"]);
 }

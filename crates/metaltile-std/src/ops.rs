@@ -1,16 +1,39 @@
 //! The host-side op API: call an op on buffers, get buffers back. Shapes and dtypes are
 //! checked here and launch geometry is decided here, once per op, so users never write it.
 
-use crate::kernels::{binary, norm, reduce, softmax as softmax_kernel, unary};
-use crate::plan::{Plan, PlanArg};
-use metaltile_ir::{ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
+use crate::kernels::{binary, elementwise, norm, reduce, softmax as softmax_kernel, unary};
+use crate::plan::{Launch, Plan, PlanArg};
+use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
-/// Threads per threadgroup of elementwise kernels (one element per thread).
+/// Threads per threadgroup of elementwise kernels (each thread owns
+/// [`elementwise::PER_THREAD`] elements).
 pub const ELEMENTWISE_GROUP: u32 = 256;
-/// Threads per threadgroup of row kernels (one threadgroup per row, a block-stride loop
-/// over it); a multiple of 32 because they reduce with simdgroup collectives.
+/// Threads per threadgroup of the looped and split row kernels, and the smallest threadgroup
+/// of the others (short rows share one); a multiple of 32 because rows reduce with
+/// simdgroup collectives.
 pub const ROW_GROUP: u32 = 256;
+/// Elements per thread the register plans choose from (`per_thread`, multiples of 4).
+pub const PER_THREAD_CHOICES: [u32; 4] = [4, 8, 16, 32];
+/// Most threads per row the register plans use. A threadgroup of 256 threads launches
+/// whatever registers the compiler gives each thread (at most 255 of a 64K file); larger
+/// ones would need the emitted kernel to declare its threadgroup size (`__launch_bounds__`)
+/// so the compiler keeps below 128 (512 threads) or 64 (1024).
+pub const REGISTER_MAX_TPR: u32 = 256;
+/// Longest row the register plans take.
+pub const REGISTER_MAX_N: u32 = REGISTER_MAX_TPR * 32;
+/// Rows longer than [`REGISTER_MAX_N`] are split over several threadgroups when there are
+/// fewer rows than this (one threadgroup per row would leave most of a GPU idle).
+pub const SPLIT_BELOW_ROWS: u32 = 512;
+/// Threadgroups a split plan aims for: several per multiprocessor of a large GPU.
+pub const SPLIT_TARGET_GROUPS: u32 = 2048;
+/// Fewest elements per chunk of a split plan, so each threadgroup streams a while.
+pub const SPLIT_MIN_CHUNK: u32 = 4096;
+/// The most threadgroups per row a split plan may have (the partials of a row are combined
+/// by one threadgroup).
+pub const SPLIT_MAX_CHUNKS: u32 = 1024;
+/// The most rows a split plan takes (the second axis of its grid).
+pub const SPLIT_MAX_ROWS: u32 = 65535;
 /// The epsilon of the norms when none is given (PyTorch's default for layer_norm).
 pub const DEFAULT_EPS: f32 = 1e-5;
 
@@ -83,6 +106,160 @@ kinds! {
     }
 }
 
+impl ReduceKind {
+    /// The `op` constexpr of the split reduction kernels.
+    pub fn split_op(self) -> u32 {
+        match self {
+            ReduceKind::Sum => reduce::SUM,
+            ReduceKind::Max => reduce::MAX,
+            ReduceKind::Min => reduce::MIN,
+        }
+    }
+}
+
+/// How softmax and the norms are launched for a shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowStrategy {
+    /// One launch; `tpr` threads per row (a power of two) hold `per_thread` elements each in
+    /// registers (`tpr · per_thread ≥ n`): read once, write once.
+    Registers { per_thread: u32, tpr: u32 },
+    /// One launch, one threadgroup of [`ROW_GROUP`] threads per row, the row streamed
+    /// twice (statistics, then output).
+    Looped,
+    /// Two launches over `chunks` threadgroups per row: each chunk's statistics, then the
+    /// row's combined and every chunk written (the row streamed twice).
+    Split { chunks: u32 },
+}
+
+/// How the row reductions are launched for a shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReduceStrategy {
+    /// One launch, `tpr` threads per row (a power of two), the row streamed once.
+    Rows { tpr: u32 },
+    /// Two launches: `chunks` threadgroups per row fold their chunks into f32 partials,
+    /// then each row's partials are folded.
+    Split { chunks: u32 },
+}
+
+/// The threads per row that give each thread about one tile of a row of `n`, at most
+/// [`ROW_GROUP`].
+fn reduce_tpr(n: u32) -> u32 {
+    let tile = 4 * crate::kernels::rows::TILE_CHUNKS;
+    n.div_ceil(tile).max(1).next_power_of_two().min(ROW_GROUP)
+}
+
+/// Chunks per row for a split plan of `rows` rows of `n`, if splitting pays.
+fn split_choice(rows: u32, n: u32) -> Option<u32> {
+    if rows >= SPLIT_BELOW_ROWS {
+        return None;
+    }
+    let chunks = SPLIT_TARGET_GROUPS.div_ceil(rows).min(n / SPLIT_MIN_CHUNK).min(SPLIT_MAX_CHUNKS);
+    (chunks >= 2).then_some(chunks)
+}
+
+/// The strategy of softmax and the norms for `rows` rows of `n` elements: registers while
+/// the row fits ([`REGISTER_MAX_N`]), with the fewest elements per thread that keep rows
+/// within [`REGISTER_MAX_TPR`] threads; beyond, a split plan for few rows, else the looped one.
+pub fn row_strategy(rows: u32, n: u32) -> RowStrategy {
+    if n <= REGISTER_MAX_N {
+        let per_thread = PER_THREAD_CHOICES.into_iter().find(|p| n <= REGISTER_MAX_TPR * p).unwrap_or(32);
+        let tpr = n.div_ceil(per_thread).max(1).next_power_of_two();
+        return RowStrategy::Registers { per_thread, tpr };
+    }
+    match split_choice(rows, n) {
+        Some(chunks) => RowStrategy::Split { chunks },
+        None => RowStrategy::Looped,
+    }
+}
+
+/// The strategy of the row reductions for `rows` rows of `n` elements: a split plan for few
+/// long rows, else one launch with about one tile per thread.
+pub fn reduce_strategy(rows: u32, n: u32) -> ReduceStrategy {
+    match split_choice(rows, n) {
+        Some(chunks) => ReduceStrategy::Split { chunks },
+        None => ReduceStrategy::Rows { tpr: reduce_tpr(n) },
+    }
+}
+
+/// Threads per row must be a power of two that fits a threadgroup.
+fn check_tpr(op: &str, tpr: u32) -> Result<()> {
+    if !tpr.is_power_of_two() || tpr > metaltile_ir::launch::MAX_THREADS_PER_GROUP {
+        return Err(RuntimeError::BadParameter {
+            op: op.into(),
+            name: "tpr".into(),
+            reason: format!(
+                "threads per row must be a power of two of at most {}, got {tpr}",
+                metaltile_ir::launch::MAX_THREADS_PER_GROUP
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Threadgroups of `max(tpr, ROW_GROUP)` threads, `tpr` per row, covering `rows` rows.
+fn rows_geometry(rows: u32, tpr: u32) -> Geometry {
+    let group = tpr.max(ROW_GROUP);
+    Geometry::linear(rows.div_ceil(group / tpr), group)
+}
+
+/// One threadgroup of [`ROW_GROUP`] threads per (chunk, row).
+fn split_geometry(rows: u32, chunks: u32) -> Geometry {
+    Geometry { groups: [chunks, rows, 1], group_size: [ROW_GROUP, 1, 1] }
+}
+
+/// The chunks (at most `want`) and chunk length (a multiple of one vector per thread of a
+/// threadgroup, so every chunk starts aligned) of a split plan.
+fn split_chunks(op: &str, rows: u32, n: u32, want: u32) -> Result<(u32, u32)> {
+    if want == 0 || want > SPLIT_MAX_CHUNKS || rows > SPLIT_MAX_ROWS {
+        return Err(RuntimeError::BadParameter {
+            op: op.into(),
+            name: "chunks".into(),
+            reason: format!(
+                "a split plan takes 1 to {SPLIT_MAX_CHUNKS} chunks per row and at most {SPLIT_MAX_ROWS} rows; \
+                 got {want} chunks of {rows} rows"
+            ),
+        });
+    }
+    let align = 4 * ROW_GROUP;
+    let chunk_len = n.div_ceil(want).div_ceil(align).max(1) * align;
+    Ok((n.div_ceil(chunk_len).max(1), chunk_len))
+}
+
+/// The kernels of softmax or a norm, one per strategy step.
+#[derive(Clone, Copy)]
+struct RowKernels {
+    registers: KernelDef,
+    looped: KernelDef,
+    stats: KernelDef,
+    apply: KernelDef,
+    /// f32 values `stats` stores per chunk.
+    stats_per_chunk: usize,
+}
+
+impl RowKernels {
+    const SOFTMAX: RowKernels = RowKernels {
+        registers: softmax_kernel::softmax::DEF,
+        looped: softmax_kernel::softmax_looped::DEF,
+        stats: softmax_kernel::softmax_stats::DEF,
+        apply: softmax_kernel::softmax_apply::DEF,
+        stats_per_chunk: 2,
+    };
+    const RMS_NORM: RowKernels = RowKernels {
+        registers: norm::rms_norm::DEF,
+        looped: norm::rms_norm_looped::DEF,
+        stats: norm::rms_norm_stats::DEF,
+        apply: norm::rms_norm_apply::DEF,
+        stats_per_chunk: 1,
+    };
+    const LAYER_NORM: RowKernels = RowKernels {
+        registers: norm::layer_norm::DEF,
+        looped: norm::layer_norm_looped::DEF,
+        stats: norm::layer_norm_stats::DEF,
+        apply: norm::layer_norm_apply::DEF,
+        stats_per_chunk: 2,
+    };
+}
+
 /// Every op of the library; [`crate::registry`] lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StdOp {
@@ -152,6 +329,29 @@ impl StdOp {
     /// Names of its outputs.
     pub fn outputs(self) -> &'static [&'static str] {
         &["y"]
+    }
+
+    /// Every kernel instance (definition and constexprs) this op's plans may launch, for
+    /// any shape and strategy: what to check, emit and inspect.
+    pub fn instances(self) -> Vec<(KernelDef, ConstArgs)> {
+        let plain = |def: KernelDef| (def, ConstArgs::new());
+        let with = |def: KernelDef, name: &str, v: u32| (def, ConstArgs::new().with(name, ConstArg::Int(v as i128)));
+        let rows = |k: RowKernels| {
+            let mut v: Vec<_> = PER_THREAD_CHOICES.iter().map(|p| with(k.registers, "per_thread", *p)).collect();
+            v.extend([plain(k.looped), plain(k.stats), plain(k.apply)]);
+            v
+        };
+        match self {
+            StdOp::Unary(_) | StdOp::Binary(_) => vec![plain(self.def())],
+            StdOp::Reduce(k) => vec![
+                plain(k.def()),
+                with(reduce::reduce_rows_partials::DEF, "op", k.split_op()),
+                with(reduce::reduce_rows_finish::DEF, "op", k.split_op()),
+            ],
+            StdOp::Softmax => rows(RowKernels::SOFTMAX),
+            StdOp::RmsNorm => rows(RowKernels::RMS_NORM),
+            StdOp::LayerNorm => rows(RowKernels::LAYER_NORM),
+        }
     }
 
     /// Plan the op on `inputs` (in [`StdOp::inputs`] order).
@@ -228,19 +428,36 @@ fn rows_of(op: &str, x: &Buffer) -> Result<(u32, u32)> {
             reason: format!("`{op}` indexes with u32, so it takes at most {} {what}", u32::MAX),
         })
     };
-    Ok((fit(rows, "rows")?, fit(*n, "elements per row")?))
+    let n = fit(*n, "elements per row")?;
+    check_row_len(op, x.shape(), n)?;
+    Ok((fit(rows, "rows")?, n))
 }
 
-fn pipeline_plan(
+/// Longest row the row kernels take: their column indices run up to a tile (at most 16 Ki
+/// columns) past the end of a row, and must not wrap around u32.
+pub const MAX_ROW_LEN: u32 = u32::MAX - (1 << 16);
+
+/// Refuse rows longer than [`MAX_ROW_LEN`].
+pub(crate) fn check_row_len(op: &str, shape: &[usize], n: u32) -> Result<()> {
+    if n > MAX_ROW_LEN {
+        return Err(RuntimeError::InvalidShape {
+            shape: shape.to_vec(),
+            reason: format!("`{op}` takes rows of at most {MAX_ROW_LEN} elements, so that its indices do not wrap"),
+        });
+    }
+    Ok(())
+}
+
+/// One launch of the instance of `def` for `dtype` with the given constexprs.
+fn launch(
     dev: &Device,
-    def: &KernelDef,
+    def: KernelDef,
     dtype: DType,
+    consts: ConstArgs,
     geometry: Geometry,
     args: Vec<PlanArg>,
-    output: (&'static str, Buffer),
-) -> Result<Plan> {
-    let p = dev.pipeline(def, Some(dtype), &ConstArgs::new())?;
-    Ok(Plan::new(p, geometry, args, output))
+) -> Result<Launch> {
+    Launch::new(dev, def, dtype, consts, geometry, args)
 }
 
 /// Plan `y = f(x)` elementwise.
@@ -252,8 +469,9 @@ pub fn unary_plan(dev: &Device, kind: UnaryKind, x: &Buffer) -> Result<Plan> {
     if n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let geometry = Geometry::cover(n as u64, ELEMENTWISE_GROUP);
-    pipeline_plan(dev, &kind.def(), x.dtype(), geometry, vec![x.into(), (&y).into(), n.into()], ("y", y))
+    let geometry = Geometry::cover(elementwise::threads(n) as u64, ELEMENTWISE_GROUP);
+    let l = launch(dev, kind.def(), x.dtype(), ConstArgs::new(), geometry, vec![x.into(), (&y).into(), n.into()])?;
+    Ok(Plan::new(vec![l], vec![], ("y", y)))
 }
 
 /// Plan `y = f(a, b)` elementwise; `a` and `b` have one shape and one dtype.
@@ -266,13 +484,24 @@ pub fn binary_plan(dev: &Device, kind: BinaryKind, a: &Buffer, b: &Buffer) -> Re
     if n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let geometry = Geometry::cover(n as u64, ELEMENTWISE_GROUP);
+    let geometry = Geometry::cover(elementwise::threads(n) as u64, ELEMENTWISE_GROUP);
     let args = vec![a.into(), b.into(), (&y).into(), n.into()];
-    pipeline_plan(dev, &kind.def(), a.dtype(), geometry, args, ("y", y))
+    let l = launch(dev, kind.def(), a.dtype(), ConstArgs::new(), geometry, args)?;
+    Ok(Plan::new(vec![l], vec![], ("y", y)))
 }
 
-/// Plan a reduction of `[.., n]` over its last axis into `[..]`.
+/// Plan a reduction of `[.., n]` over its last axis into `[..]`, by [`reduce_strategy`].
 pub fn reduce_rows_plan(dev: &Device, kind: ReduceKind, x: &Buffer) -> Result<Plan> {
+    reduce_rows_plan_with(dev, kind, x, None)
+}
+
+/// [`reduce_rows_plan`] with the strategy given (`None`: [`reduce_strategy`]'s choice).
+pub fn reduce_rows_plan_with(
+    dev: &Device,
+    kind: ReduceKind,
+    x: &Buffer,
+    strategy: Option<ReduceStrategy>,
+) -> Result<Plan> {
     let op = kind.name();
     check_float(op, "x", x)?;
     let (rows, n) = rows_of(op, x)?;
@@ -286,12 +515,48 @@ pub fn reduce_rows_plan(dev: &Device, kind: ReduceKind, x: &Buffer) -> Result<Pl
     if rows == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let geometry = Geometry::linear(rows, ROW_GROUP);
-    pipeline_plan(dev, &kind.def(), x.dtype(), geometry, vec![x.into(), (&y).into(), n.into()], ("y", y))
+    let dtype = x.dtype();
+    let strategy = strategy.unwrap_or_else(|| reduce_strategy(rows, n));
+    match strategy {
+        ReduceStrategy::Rows { tpr } => {
+            check_tpr(op, tpr)?;
+            let args = vec![x.into(), (&y).into(), rows.into(), n.into(), tpr.into()];
+            let l = launch(dev, kind.def(), dtype, ConstArgs::new(), rows_geometry(rows, tpr), args)?;
+            Ok(Plan::new(vec![l], vec![], ("y", y)))
+        }
+        ReduceStrategy::Split { chunks } => {
+            let (chunks, chunk_len) = split_chunks(op, rows, n, chunks)?;
+            let part = dev.alloc(DType::F32, &[rows as usize * chunks as usize])?;
+            let code = ConstArgs::new().with("op", ConstArg::Int(kind.split_op() as i128));
+            let partials = launch(
+                dev,
+                reduce::reduce_rows_partials::DEF,
+                dtype,
+                code.clone(),
+                split_geometry(rows, chunks),
+                vec![x.into(), (&part).into(), n.into(), chunk_len.into()],
+            )?;
+            let tpr = reduce_tpr(chunks);
+            let finish = launch(
+                dev,
+                reduce::reduce_rows_finish::DEF,
+                dtype,
+                code,
+                rows_geometry(rows, tpr),
+                vec![(&part).into(), (&y).into(), rows.into(), chunks.into(), tpr.into()],
+            )?;
+            Ok(Plan::new(vec![partials, finish], vec![part], ("y", y)))
+        }
+    }
 }
 
-/// Plan a softmax over the last axis.
+/// Plan a softmax over the last axis, by [`row_strategy`].
 pub fn softmax_plan(dev: &Device, x: &Buffer) -> Result<Plan> {
+    softmax_plan_with(dev, x, None)
+}
+
+/// [`softmax_plan`] with the strategy given (`None`: [`row_strategy`]'s choice).
+pub fn softmax_plan_with(dev: &Device, x: &Buffer, strategy: Option<RowStrategy>) -> Result<Plan> {
     let def = softmax_kernel::softmax::DEF;
     check_float(def.name, "x", x)?;
     let (rows, n) = rows_of(def.name, x)?;
@@ -299,14 +564,7 @@ pub fn softmax_plan(dev: &Device, x: &Buffer) -> Result<Plan> {
     if rows == 0 || n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    pipeline_plan(
-        dev,
-        &def,
-        x.dtype(),
-        Geometry::linear(rows, ROW_GROUP),
-        vec![x.into(), (&y).into(), n.into()],
-        ("y", y),
-    )
+    row_plan(dev, RowKernels::SOFTMAX, x, &[], None, y, rows, n, strategy)
 }
 
 fn check_eps(op: &str, eps: f32) -> Result<()> {
@@ -322,6 +580,17 @@ fn check_eps(op: &str, eps: f32) -> Result<()> {
 
 /// Plan an RMS norm over the last axis: `x / √(mean(x²) + eps) · w`, `w` of shape `[n]`.
 pub fn rms_norm_plan(dev: &Device, x: &Buffer, w: &Buffer, eps: f32) -> Result<Plan> {
+    rms_norm_plan_with(dev, x, w, eps, None)
+}
+
+/// [`rms_norm_plan`] with the strategy given (`None`: [`row_strategy`]'s choice).
+pub fn rms_norm_plan_with(
+    dev: &Device,
+    x: &Buffer,
+    w: &Buffer,
+    eps: f32,
+    strategy: Option<RowStrategy>,
+) -> Result<Plan> {
     let def = norm::rms_norm::DEF;
     check_float(def.name, "x", x)?;
     check_eps(def.name, eps)?;
@@ -331,13 +600,24 @@ pub fn rms_norm_plan(dev: &Device, x: &Buffer, w: &Buffer, eps: f32) -> Result<P
     if rows == 0 || n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let args = vec![x.into(), w.into(), (&y).into(), n.into(), eps.into()];
-    pipeline_plan(dev, &def, x.dtype(), Geometry::linear(rows, ROW_GROUP), args, ("y", y))
+    row_plan(dev, RowKernels::RMS_NORM, x, &[w], Some(eps), y, rows, n, strategy)
 }
 
 /// Plan a layer norm over the last axis: `(x - mean) / √(var + eps) · w + b`, `w` and `b`
 /// of shape `[n]`.
 pub fn layer_norm_plan(dev: &Device, x: &Buffer, w: &Buffer, b: &Buffer, eps: f32) -> Result<Plan> {
+    layer_norm_plan_with(dev, x, w, b, eps, None)
+}
+
+/// [`layer_norm_plan`] with the strategy given (`None`: [`row_strategy`]'s choice).
+pub fn layer_norm_plan_with(
+    dev: &Device,
+    x: &Buffer,
+    w: &Buffer,
+    b: &Buffer,
+    eps: f32,
+    strategy: Option<RowStrategy>,
+) -> Result<Plan> {
     let def = norm::layer_norm::DEF;
     check_float(def.name, "x", x)?;
     check_eps(def.name, eps)?;
@@ -348,8 +628,66 @@ pub fn layer_norm_plan(dev: &Device, x: &Buffer, w: &Buffer, b: &Buffer, eps: f3
     if rows == 0 || n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let args = vec![x.into(), w.into(), b.into(), (&y).into(), n.into(), eps.into()];
-    pipeline_plan(dev, &def, x.dtype(), Geometry::linear(rows, ROW_GROUP), args, ("y", y))
+    row_plan(dev, RowKernels::LAYER_NORM, x, &[w, b], Some(eps), y, rows, n, strategy)
+}
+
+/// The launches of softmax or a norm under `strategy`; `weights` and `eps` are the norm's
+/// (they follow `x`, and end the parameter list, in every kernel of the family).
+#[allow(clippy::too_many_arguments)]
+fn row_plan(
+    dev: &Device,
+    kernels: RowKernels,
+    x: &Buffer,
+    weights: &[&Buffer],
+    eps: Option<f32>,
+    y: Buffer,
+    rows: u32,
+    n: u32,
+    strategy: Option<RowStrategy>,
+) -> Result<Plan> {
+    let op = kernels.registers.name;
+    let dtype = x.dtype();
+    let with_weights = |mut head: Vec<PlanArg>, tail: Vec<PlanArg>| {
+        head.extend(weights.iter().map(|w| PlanArg::from(*w)));
+        head.extend(tail);
+        head.extend(eps.map(PlanArg::from));
+        head
+    };
+    match strategy.unwrap_or_else(|| row_strategy(rows, n)) {
+        RowStrategy::Registers { per_thread, tpr } => {
+            check_tpr(op, tpr)?;
+            if !PER_THREAD_CHOICES.contains(&per_thread) || (tpr as u64) * (per_thread as u64) < n as u64 {
+                return Err(RuntimeError::BadParameter {
+                    op: op.into(),
+                    name: "per_thread".into(),
+                    reason: format!(
+                        "must be one of {PER_THREAD_CHOICES:?} with tpr · per_thread ≥ n = {n}; got {per_thread} \
+                         with tpr {tpr}"
+                    ),
+                });
+            }
+            let args = with_weights(vec![x.into()], vec![(&y).into(), rows.into(), n.into(), tpr.into()]);
+            let consts = ConstArgs::new().with("per_thread", ConstArg::Int(per_thread as i128));
+            let l = launch(dev, kernels.registers, dtype, consts, rows_geometry(rows, tpr), args)?;
+            Ok(Plan::new(vec![l], vec![], ("y", y)))
+        }
+        RowStrategy::Looped => {
+            let args = with_weights(vec![x.into()], vec![(&y).into(), n.into()]);
+            let l = launch(dev, kernels.looped, dtype, ConstArgs::new(), Geometry::linear(rows, ROW_GROUP), args)?;
+            Ok(Plan::new(vec![l], vec![], ("y", y)))
+        }
+        RowStrategy::Split { chunks } => {
+            let (chunks, chunk_len) = split_chunks(op, rows, n, chunks)?;
+            let part = dev.alloc(DType::F32, &[rows as usize * chunks as usize * kernels.stats_per_chunk])?;
+            let geometry = split_geometry(rows, chunks);
+            let stats_args = vec![x.into(), (&part).into(), n.into(), chunk_len.into()];
+            let stats = launch(dev, kernels.stats, dtype, ConstArgs::new(), geometry, stats_args)?;
+            let apply_args =
+                with_weights(vec![x.into()], vec![(&part).into(), (&y).into(), n.into(), chunk_len.into()]);
+            let apply = launch(dev, kernels.apply, dtype, ConstArgs::new(), geometry, apply_args)?;
+            Ok(Plan::new(vec![stats, apply], vec![part], ("y", y)))
+        }
+    }
 }
 
 fn output(plan: Result<Plan>, dev: &Device) -> Result<Buffer> {

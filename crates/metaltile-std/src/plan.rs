@@ -1,9 +1,10 @@
-//! A launch of a std kernel, decided but not yet run: the pipeline, the geometry, the
-//! arguments and the output buffers. Ops build one and run it; benches run one many times;
-//! tests run it with other builds of the same kernel.
+//! An op's launches, decided but not yet run: for each, the kernel instance (definition,
+//! dtype, constexprs), its pipeline, geometry and arguments; plus the scratch buffers that
+//! pass partial results between launches, and the outputs. Ops build one and run it; benches
+//! run one many times; tests run it with other builds of the same kernels.
 
-use metaltile_ir::{Constant, Geometry};
-use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, Result};
+use metaltile_ir::{ConstArgs, Constant, DType, Geometry, KernelDef};
+use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, Result, RuntimeError};
 use std::sync::Arc;
 
 /// An argument a plan owns (buffer handles share memory with the caller's buffers).
@@ -31,47 +32,44 @@ impl From<f32> for PlanArg {
     }
 }
 
-/// One launch, ready to run.
+/// One launch of a plan.
 #[derive(Clone, Debug)]
-pub struct Plan {
-    /// `None` when there is nothing to compute (an empty tensor): running does nothing.
-    pipeline: Option<Arc<Pipeline>>,
-    geometry: Geometry,
-    args: Vec<PlanArg>,
-    /// Every std op has one output today; [`Plan::outputs`] already speaks of several.
-    output: (&'static str, Buffer),
+pub struct Launch {
+    /// The kernel.
+    pub def: KernelDef,
+    /// Its element type.
+    pub dtype: DType,
+    /// Its constexpr values (defaults left out).
+    pub consts: ConstArgs,
+    /// The instance, built for the device.
+    pub pipeline: Arc<Pipeline>,
+    /// How many threadgroups of how many threads.
+    pub geometry: Geometry,
+    /// One per kernel parameter, in order.
+    pub args: Vec<PlanArg>,
 }
 
-impl Plan {
-    /// A launch of `pipeline` that writes `output` (which is also among `args`).
+impl Launch {
+    /// The launch of `def`'s instance for `dtype` and `consts` on `dev`.
     pub fn new(
-        pipeline: Arc<Pipeline>,
+        dev: &Device,
+        def: KernelDef,
+        dtype: DType,
+        consts: ConstArgs,
         geometry: Geometry,
         args: Vec<PlanArg>,
-        output: (&'static str, Buffer),
-    ) -> Plan {
-        Plan { pipeline: Some(pipeline), geometry, args, output }
+    ) -> Result<Launch> {
+        let pipeline = dev.pipeline(&def, Some(dtype), &consts)?;
+        Ok(Launch { def, dtype, consts, pipeline, geometry, args })
     }
 
-    /// Nothing to run: the output is already complete (it has no elements).
-    pub fn empty(output: (&'static str, Buffer)) -> Plan {
-        Plan { pipeline: None, geometry: Geometry::linear(1, 1), args: vec![], output }
+    /// Whether `p` is a build of this launch's instance: same kernel, dtype and constexprs.
+    pub fn runs(&self, p: &Pipeline) -> bool {
+        let (mine, theirs) = (self.pipeline.kernel(), p.kernel());
+        mine.name == theirs.name && mine.constexprs == theirs.constexprs
     }
 
-    /// Run the launch and wait for it.
-    pub fn run(&self, dev: &Device) -> Result<LaunchStats> {
-        match &self.pipeline {
-            Some(p) => self.run_with(dev, p),
-            None => Ok(LaunchStats::default()),
-        }
-    }
-
-    /// Run the same launch with another build of the kernel (same parameters), e.g. one
-    /// stopped after some of the optimization passes.
-    pub fn run_with(&self, dev: &Device, pipeline: &Pipeline) -> Result<LaunchStats> {
-        if self.pipeline.is_none() {
-            return Ok(LaunchStats::default());
-        }
+    fn run_on(&self, dev: &Device, pipeline: &Pipeline) -> Result<LaunchStats> {
         let args: Vec<KernelArg<'_>> = self
             .args
             .iter()
@@ -82,14 +80,91 @@ impl Plan {
             .collect();
         dev.launch(pipeline, self.geometry, &args)
     }
+}
 
-    /// The pipeline it launches (`None` for an empty plan).
-    pub fn pipeline(&self) -> Option<&Arc<Pipeline>> {
-        self.pipeline.as_ref()
+fn add_stats(total: &mut LaunchStats, one: LaunchStats) {
+    total.elapsed += one.elapsed;
+    total.lane_ops += one.lane_ops;
+}
+
+/// An op's launches, ready to run in order.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Empty when there is nothing to compute (an empty tensor): running does nothing.
+    launches: Vec<Launch>,
+    /// Buffers the launches pass partial results through; not the op's inputs or outputs.
+    scratch: Vec<Buffer>,
+    /// Every std op has one output today; [`Plan::outputs`] already speaks of several.
+    output: (&'static str, Buffer),
+}
+
+impl Plan {
+    /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
+    /// their arguments.
+    pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
+        Plan { launches, scratch, output }
     }
-    /// The launch geometry.
-    pub fn geometry(&self) -> Geometry {
-        self.geometry
+
+    /// Nothing to run: the output is already complete (it has no elements).
+    pub fn empty(output: (&'static str, Buffer)) -> Plan {
+        Plan { launches: vec![], scratch: vec![], output }
+    }
+
+    /// Run the launches in order, each waited for; the stats add up.
+    pub fn run(&self, dev: &Device) -> Result<LaunchStats> {
+        self.run_each(dev, |l| Ok(l.pipeline.clone()))
+    }
+
+    /// Run the plan with `pipeline`, another build of one of its kernel instances (e.g. one
+    /// stopped after some of the optimization passes), in place of every launch of that
+    /// instance. An error if the plan launches no such instance.
+    pub fn run_with(&self, dev: &Device, pipeline: &Pipeline) -> Result<LaunchStats> {
+        if !self.launches.is_empty() && !self.launches.iter().any(|l| l.runs(pipeline)) {
+            let launched: Vec<&str> = self.launches.iter().map(|l| l.pipeline.name()).collect();
+            return Err(RuntimeError::BadParameter {
+                op: self.output.0.to_string(),
+                name: "pipeline".into(),
+                reason: format!(
+                    "the plan launches {} with other constexprs or dtype, not `{}` {:?}",
+                    launched.join(", "),
+                    pipeline.name(),
+                    pipeline.kernel().constexprs
+                ),
+            });
+        }
+        let mut total = LaunchStats::default();
+        for l in &self.launches {
+            add_stats(&mut total, l.run_on(dev, if l.runs(pipeline) { pipeline } else { &l.pipeline })?);
+        }
+        Ok(total)
+    }
+
+    /// Run every launch with the pipeline `build` gives for it (another build of its
+    /// instance, e.g. stopped after some passes).
+    pub fn run_each(
+        &self,
+        dev: &Device,
+        mut build: impl FnMut(&Launch) -> Result<Arc<Pipeline>>,
+    ) -> Result<LaunchStats> {
+        let mut total = LaunchStats::default();
+        for l in &self.launches {
+            let pipeline = build(l)?;
+            add_stats(&mut total, l.run_on(dev, &pipeline)?);
+        }
+        Ok(total)
+    }
+
+    /// The launches, in order.
+    pub fn launches(&self) -> &[Launch] {
+        &self.launches
+    }
+    /// The pipeline of the first launch (`None` for an empty plan).
+    pub fn pipeline(&self) -> Option<&Arc<Pipeline>> {
+        self.launches.first().map(|l| &l.pipeline)
+    }
+    /// The geometry of the first launch (`None` for an empty plan).
+    pub fn geometry(&self) -> Option<Geometry> {
+        self.launches.first().map(|l| l.geometry)
     }
     /// Named outputs.
     pub fn outputs(&self) -> &[(&'static str, Buffer)] {
@@ -103,13 +178,18 @@ impl Plan {
     pub fn into_output(self) -> Buffer {
         self.output.1
     }
-    /// Bytes the launch must move at least: each buffer argument (inputs and outputs) once.
+    /// Bytes the op must move at least: each of its inputs and outputs once. Scratch
+    /// buffers and re-reads are not counted, so this over time is the op's effective
+    /// bandwidth.
     pub fn bytes_moved(&self) -> u64 {
         let mut seen: Vec<&Buffer> = Vec::new();
-        for a in &self.args {
-            if let PlanArg::Buffer(b) = a {
-                if !seen.iter().any(|s| s.shares_memory(b)) {
-                    seen.push(b);
+        for l in &self.launches {
+            for a in &l.args {
+                if let PlanArg::Buffer(b) = a {
+                    let scratch = self.scratch.iter().any(|s| s.shares_memory(b));
+                    if !scratch && !seen.iter().any(|s| s.shares_memory(b)) {
+                        seen.push(b);
+                    }
                 }
             }
         }

@@ -1,94 +1,110 @@
-//! `tile bench`: time the kernels, print a table and each family's geometric-mean bandwidth.
+//! `tile bench`: time the kernels (std's bench method), give each case's inputs to the peers
+//! and compare their times and outputs with ours, then print the table, the per-family
+//! geometric means and the notes; save, load and diff results.
+
+mod diff;
+mod exchange;
+mod peer;
+mod protocol;
+mod provenance;
+mod render;
+mod report;
 
 use crate::cli::{BenchArgs, Size};
 use crate::error::CliError;
 use crate::output::{print, print_json, progress, to_json};
 use crate::select;
-use crate::table::Table;
+use exchange::{read_output, Exchange};
 use metaltile_ir::{DType, FLOAT_DTYPES};
 use metaltile_runtime::BackendKind;
-use metaltile_std::bench::{run_with_progress, shapes, BenchOptions, BenchResult, BenchSize};
+use metaltile_std::bench::{
+    cases, gbps, Bench, BenchCase, BenchOptions, BenchResult, BenchSize, CaseData, Method, SEED,
+};
+use metaltile_std::testing::compare::compare;
+use peer::Peer;
+use protocol::{Inputs, ModeResult, Request, SeedInputs, COPY_OP};
+use report::{CopyReport, PeerRow, PeerStatus, PeerTiming, Report, Row, FORMAT};
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// One family's summary.
-#[derive(Debug, PartialEq, Serialize)]
-pub struct FamilySummary {
-    pub family: String,
-    /// Geometric mean of the GB/s of its timed results.
-    pub geomean_gbps: f64,
-    /// How many results went into it (errors and zero times are left out).
-    pub timed: usize,
-}
-
-#[derive(Serialize)]
-struct BenchJson<'a> {
-    device: String,
-    size: BenchSize,
-    runs: usize,
-    results: &'a [BenchResult],
-    families: &'a [FamilySummary],
-}
-
-/// Per family, in first-seen order: the geometric mean of the positive GB/s figures.
-pub fn family_summary(results: &[BenchResult]) -> Vec<FamilySummary> {
-    let mut out: Vec<(String, f64, usize)> = Vec::new();
-    for r in results.iter().filter(|r| r.error.is_none() && r.gbps > 0.0) {
-        match out.iter_mut().find(|(f, _, _)| *f == r.family) {
-            Some((_, log_sum, n)) => {
-                *log_sum += r.gbps.ln();
-                *n += 1;
-            }
-            None => out.push((r.family.clone(), r.gbps.ln(), 1)),
-        }
+/// Run the benchmark (or load results), then print, save and diff as asked.
+pub fn run(args: &BenchArgs, json: bool) -> Result<(), CliError> {
+    let report = match &args.from {
+        Some(path) => load(path)?,
+        None => measure(args, json)?,
+    };
+    let diff = match &args.diff {
+        Some(path) => Some(diff::diff(&load(path)?, &report)),
+        None => None,
+    };
+    if let Some(path) = &args.out {
+        std::fs::write(path, to_json(&report)?)
+            .map_err(|source| CliError::Io { what: format!("writing {}", path.display()), source })?;
     }
-    out.into_iter()
-        .map(|(family, log_sum, timed)| FamilySummary { family, geomean_gbps: (log_sum / timed as f64).exp(), timed })
+    if json {
+        #[derive(Serialize)]
+        struct WithDiff<'a> {
+            #[serde(flatten)]
+            report: &'a Report,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            diff: Option<&'a diff::Diff>,
+        }
+        return print_json(&WithDiff { report: &report, diff: diff.as_ref() });
+    }
+    let mut text = render::report_text(&report);
+    if let Some(d) = &diff {
+        text.push_str(&render::diff_text(d));
+    }
+    print(&text)
+}
+
+/// Read a results file written by `--out`.
+fn load(path: &Path) -> Result<Report, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| CliError::Io { what: format!("reading {}", path.display()), source })?;
+    serde_json::from_str(&text).map_err(|e| CliError::BadArg {
+        flag: "--from/--diff",
+        arg: path.display().to_string(),
+        msg: format!("not a bench results file: {e}"),
+    })
+}
+
+fn dtypes(args: &BenchArgs, size: BenchSize) -> Result<Vec<DType>, CliError> {
+    if args.dtype.is_empty() {
+        return Ok(size.default_dtypes());
+    }
+    args.dtype
+        .iter()
+        .map(|s| {
+            s.parse::<DType>().ok().filter(|d| FLOAT_DTYPES.contains(d)).ok_or_else(|| CliError::BadArg {
+                flag: "--dtype",
+                arg: s.clone(),
+                msg: format!("the std kernels are instantiated for {}", FLOAT_DTYPES.map(|d| d.name()).join(", ")),
+            })
+        })
         .collect()
 }
 
-/// A duration given in µs, in the unit that keeps it readable.
-pub fn time_text(us: f64) -> String {
-    if us >= 1e6 {
-        format!("{:.2} s", us / 1e6)
-    } else if us >= 1e3 {
-        format!("{:.2} ms", us / 1e3)
-    } else {
-        format!("{us:.1} µs")
+/// The peers to start: those asked for, else the backend's usual one (torch on CUDA, mlx on
+/// Metal, none on the CPU). `none` turns them off.
+fn peer_words(args: &BenchArgs, kind: BackendKind) -> Vec<String> {
+    if args.peers.iter().any(|p| p == "none") {
+        return vec![];
+    }
+    if !args.peers.is_empty() {
+        return args.peers.clone();
+    }
+    match kind {
+        BackendKind::Cpu => vec![],
+        BackendKind::Cuda => vec!["torch".into()],
+        BackendKind::Metal => vec!["mlx".into()],
     }
 }
 
-fn shape_text(shape: &[usize]) -> String {
-    shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
-}
-
-fn tables(results: &[BenchResult], families: &[FamilySummary]) -> String {
-    let any_error = results.iter().any(|r| r.error.is_some());
-    let headers = ["kernel", "dtype", "shape", "median", "GB/s", "error"];
-    let mut t = Table::new(&headers[..if any_error { 6 } else { 5 }]);
-    for r in results {
-        let (median, gbps) = match r.error {
-            Some(_) => ("-".to_string(), "-".to_string()),
-            None => (time_text(r.median_us), format!("{:.3}", r.gbps)),
-        };
-        t.row(vec![
-            r.kernel.clone(),
-            r.dtype.clone(),
-            shape_text(&r.shape),
-            median,
-            gbps,
-            r.error.clone().unwrap_or_default(),
-        ]);
-    }
-    let mut f = Table::new(&["family", "geomean GB/s", "timed"]);
-    for s in families {
-        f.row(vec![s.family.clone(), format!("{:.3}", s.geomean_gbps), s.timed.to_string()]);
-    }
-    format!("{}\n{}", t.render(), f.render())
-}
-
-/// Run the benchmark.
-pub fn run(args: &BenchArgs, json: bool) -> Result<(), CliError> {
-    let entries = select::filtered(args.filter.as_deref())?;
+fn measure(args: &BenchArgs, json: bool) -> Result<Report, CliError> {
+    select::filtered(args.filter.as_deref())?;
     let dev = select::device(args.backend)?;
     let size = match args.size {
         Some(Size::Quick) => BenchSize::Quick,
@@ -97,89 +113,209 @@ pub fn run(args: &BenchArgs, json: bool) -> Result<(), CliError> {
         None if dev.kind() == BackendKind::Cpu => BenchSize::Quick,
         None => BenchSize::Full,
     };
-    let dtypes = if args.dtype.is_empty() {
-        FLOAT_DTYPES.to_vec()
-    } else {
-        args.dtype
-            .iter()
-            .map(|s| {
-                s.parse::<DType>().ok().filter(|d| FLOAT_DTYPES.contains(d)).ok_or_else(|| CliError::BadArg {
-                    flag: "--dtype",
-                    arg: s.clone(),
-                    msg: format!("the std kernels are instantiated for {}", FLOAT_DTYPES.map(|d| d.name()).join(", ")),
-                })
-            })
-            .collect::<Result<_, _>>()?
-    };
-    let opts = BenchOptions { warmup: args.warmup, runs: args.runs.max(1), size, dtypes };
-    let total: usize = entries.iter().map(|e| shapes(e, size).len() * opts.dtypes.len()).sum();
-    let bar = progress(total, json);
-    let results = run_with_progress(&dev, args.filter.as_deref(), &opts, &mut |r| {
-        bar.set_message(format!("{} {}", r.kernel, r.dtype));
-        bar.inc(1);
-    });
-    bar.finish_and_clear();
-    let families = family_summary(&results);
-    let report = BenchJson { device: dev.name(), size, runs: opts.runs, results: &results, families: &families };
-    if let Some(path) = &args.out {
-        std::fs::write(path, to_json(&report)?)
-            .map_err(|source| CliError::Io { what: format!("writing {}", path.display()), source })?;
+    let opts = BenchOptions { warmup: args.warmup, runs: args.runs.max(1), size, dtypes: dtypes(args, size)? };
+    let mut method = Method::for_device(&dev);
+    if let Some(mib) = args.flush_mib {
+        method.flush_bytes = mib << 20;
     }
-    if json {
-        return print_json(&report);
-    }
-    let size_name = match size {
-        BenchSize::Quick => "quick",
-        BenchSize::Full => "full",
-    };
-    print(&format!(
-        "device: {} ({size_name} shapes, median of {} runs)\n{}",
-        dev.name(),
-        opts.runs,
-        tables(&results, &families)
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(family: &str, gbps: f64, error: Option<&str>) -> BenchResult {
-        BenchResult {
-            kernel: "k".into(),
-            family: family.into(),
-            dtype: "f32".into(),
-            shape: vec![4],
-            device: "cpu".into(),
-            runs: 1,
-            median_us: 1.0,
-            min_us: 1.0,
-            bytes: 8,
-            gbps,
-            error: error.map(String::from),
+    method.check = !args.no_check;
+    let date = provenance::utc_now();
+    let todo = cases(args.filter.as_deref(), &opts);
+    let bar = progress(todo.len(), json);
+    bar.set_message("starting peers, measuring the copy bandwidth");
+    let timeout = Duration::from_secs(args.peer_timeout.max(1));
+    let mut statuses = Vec::new();
+    let mut peers = Vec::new();
+    for word in peer_words(args, dev.kind()) {
+        match peer::resolve(&word, &args.python) {
+            Ok(spec) => peers.push(Peer::start(spec, timeout)),
+            Err(note) => statuses.push(PeerStatus {
+                name: word,
+                modes: vec!["eager".into()],
+                note: Some(note),
+                ..Default::default()
+            }),
         }
     }
+    let bench = Bench::new(&dev, opts.clone(), method.clone())?;
+    let copy = bench.copy().map(|c| CopyReport { ours: c.clone(), peers: peer_copies(&mut peers, c, &opts) });
+    // Without a scratch directory the peers still time their own inputs; only the output
+    // comparison is lost.
+    let exchange = match peers.iter().any(Peer::is_running) {
+        true => Exchange::new(),
+        false => Err(std::io::Error::other("no peer is running")),
+    };
+    let mut results = Vec::with_capacity(todo.len());
+    for case in &todo {
+        bar.set_message(format!("{} {} {:?}", case.entry.name(), case.dtype, case.shape));
+        let m = bench.measure(case);
+        let mut row_peers = BTreeMap::new();
+        // A case we could not run has no inputs to share and nothing to compare.
+        if let Some(data) = m.data.as_ref().filter(|_| peers.iter().any(Peer::is_running)) {
+            let shared = match &exchange {
+                Ok(ex) => ex.write_inputs(data),
+                Err(e) => Err(format!("no scratch directory for the peers' files: {e}")),
+            };
+            let ask = Ask { case, ours: &m.result, data, opts: &opts, method: &method, shared: &shared };
+            for p in peers.iter_mut().filter(|p| p.is_running()) {
+                let out_path = exchange.as_ref().ok().map(|ex| ex.output_path(p.name()));
+                row_peers.insert(p.name().to_string(), ask.peer_row(p, out_path));
+            }
+        }
+        results.push(Row { ours: m.result, peers: row_peers });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    statuses.extend(peers.iter().map(|p| PeerStatus {
+        name: p.name().to_string(),
+        command: p.command().to_vec(),
+        info: p.info().cloned(),
+        // A peer that never started keeps its (empty) column, so its absence shows.
+        modes: p.modes(),
+        note: p.note().map(String::from),
+    }));
+    let mut report = Report {
+        format: FORMAT.into(),
+        device: dev.name(),
+        backend: dev.kind().name().into(),
+        date,
+        commit: provenance::git_commit(),
+        size,
+        warmup: opts.warmup,
+        runs: opts.runs,
+        flush_bytes: method.flush_bytes,
+        copy,
+        peers: statuses,
+        results,
+        families: vec![],
+        notes: vec![],
+    };
+    report.summarize();
+    report.notes = report::notes(&report);
+    Ok(report)
+}
 
-    #[test]
-    fn geomean_per_family_skips_failures() {
-        let rs = [
-            result("unary", 2.0, None),
-            result("norm", 5.0, None),
-            result("unary", 8.0, None),
-            result("unary", 100.0, Some("failed")),
-            result("unary", 0.0, None),
-        ];
-        let s = family_summary(&rs);
-        assert_eq!(s.len(), 2);
-        assert_eq!((s[0].family.as_str(), s[0].timed), ("unary", 2));
-        assert!((s[0].geomean_gbps - 4.0).abs() < 1e-12, "{}", s[0].geomean_gbps);
-        assert!((s[1].geomean_gbps - 5.0).abs() < 1e-12);
+/// Each running peer's copy bandwidth at our copy's size (GB/s); peers that fail it are left
+/// out (the copy is only context).
+fn peer_copies(
+    peers: &mut [Peer],
+    ours: &metaltile_std::bench::CopyBandwidth,
+    opts: &BenchOptions,
+) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    if ours.elements == 0 {
+        return out;
+    }
+    let req = Request {
+        op: COPY_OP.into(),
+        shapes: vec![vec![ours.elements]],
+        dtype: DType::F32.name().into(),
+        seed: SEED,
+        params: BTreeMap::new(),
+        runs: opts.runs,
+        warmup: opts.warmup,
+        flush_bytes: 0,
+        modes: vec!["eager".into()],
+        inputs: Inputs::Seed(SeedInputs::Seed),
+        output_path: None,
+    };
+    for p in peers.iter_mut().filter(|p| p.is_running()) {
+        if let Ok(reply) = p.request(&req) {
+            if let Some(ms) = reply.results.get("eager").and_then(|r| r.median_ms) {
+                out.insert(p.name().to_string(), gbps(ours.bytes, ms * 1e3));
+            }
+        }
+    }
+    out
+}
+
+/// One case, as every peer is asked about it.
+struct Ask<'a> {
+    case: &'a BenchCase,
+    ours: &'a BenchResult,
+    data: &'a CaseData,
+    opts: &'a BenchOptions,
+    method: &'a Method,
+    /// Our inputs as files, or why they could not be written.
+    shared: &'a Result<Inputs, String>,
+}
+
+impl Ask<'_> {
+    /// The op's scalar parameters as the protocol sends them.
+    fn params(&self) -> BTreeMap<String, f64> {
+        let eps = f64::from(self.data.params.eps);
+        self.case.entry.op.params().iter().filter(|p| **p == "eps").map(|p| (p.to_string(), eps)).collect()
     }
 
-    #[test]
-    fn times_pick_a_readable_unit() {
-        assert_eq!(time_text(12.34), "12.3 µs");
-        assert_eq!(time_text(1234.0), "1.23 ms");
-        assert_eq!(time_text(2_500_000.0), "2.50 s");
+    /// Ask `peer` to time the case on our inputs (or, when they could not be shared, on its
+    /// own) and to write its output at `out_path`, then compare that output with ours.
+    fn peer_row(&self, peer: &mut Peer, out_path: Option<PathBuf>) -> PeerRow {
+        let (inputs, out_path, not_compared) = match (self.shared, out_path) {
+            (Ok(files), Some(path)) => (files.clone(), Some(path), None),
+            (Err(e), _) => (Inputs::Seed(SeedInputs::Seed), None, Some(e.clone())),
+            (Ok(_), None) => (Inputs::Seed(SeedInputs::Seed), None, Some("no place for its output".into())),
+        };
+        let req = Request {
+            op: self.case.entry.name().into(),
+            shapes: self.data.inputs.iter().map(|(_, b)| b.shape().to_vec()).collect(),
+            dtype: self.case.dtype.name().into(),
+            seed: SEED,
+            params: self.params(),
+            runs: self.opts.runs,
+            warmup: self.opts.warmup,
+            flush_bytes: if self.method.flushes(self.ours.bytes) { self.method.flush_bytes } else { 0 },
+            modes: peer.modes(),
+            inputs,
+            output_path: out_path.clone(),
+        };
+        let reply = match peer.request(&req) {
+            Ok(r) => r,
+            Err(e) => return PeerRow { error: Some(e), ..Default::default() },
+        };
+        let modes =
+            reply.results.iter().map(|(mode, r)| (mode.clone(), timing(r, self.ours.bytes, self.ours.median_us)));
+        let mut row = PeerRow { modes: modes.collect(), ..Default::default() };
+        let Some(path) = out_path else {
+            row.mismatch = not_compared.map(|e| format!("outputs not compared: {e}"));
+            return row;
+        };
+        let Some(written) = reply.output else {
+            row.mismatch = Some("outputs not compared: the peer wrote no output".into());
+            return row;
+        };
+        let theirs = read_output(&written.path, self.case.dtype, self.data.output.shape());
+        // Scratch only; the next case overwrites it anyway.
+        let _ = std::fs::remove_file(&written.path);
+        let _ = std::fs::remove_file(&path);
+        match (theirs, self.data.output.to_f64()) {
+            (Ok(theirs), Ok(mine)) => {
+                let c = compare("y", &mine, &theirs, self.case.entry.tolerance(self.case.dtype));
+                row.matches = Some(c.passed());
+                row.max_abs_err = Some(c.max_abs_err);
+                row.mismatch = c.first_mismatch.map(|f| format!("{} elements differ; first: {f}", c.mismatches));
+            }
+            (Err(e), _) => row.mismatch = Some(format!("outputs not compared: {e}")),
+            (_, Err(e)) => row.mismatch = Some(format!("outputs not compared: reading ours: {e}")),
+        }
+        row
+    }
+}
+
+/// A peer's mode result in our units, with its ratio to our median.
+fn timing(r: &ModeResult, bytes: u64, our_us: f64) -> PeerTiming {
+    match (r.median_ms, &r.error) {
+        (Some(ms), None) if ms > 0.0 && ms.is_finite() => {
+            let us = ms * 1e3;
+            PeerTiming {
+                median_us: us,
+                min_us: r.min_ms.map_or(0.0, |m| m * 1e3),
+                p90_us: r.p90_ms.map(|p| p * 1e3),
+                gbps: gbps(bytes, us),
+                ratio: (our_us > 0.0).then(|| us / our_us),
+                error: None,
+            }
+        }
+        (_, Some(e)) => PeerTiming { error: Some(e.clone()), ..Default::default() },
+        _ => PeerTiming { error: Some("no median time in the reply".into()), ..Default::default() },
     }
 }

@@ -1,4 +1,6 @@
-//! Block-wide reductions shared by the row kernels. Each threadgroup reduces in two steps:
+//! Whole-threadgroup reductions for kernels that give each threadgroup one row (the std row
+//! kernels, which may pack several rows into a threadgroup, use `rows::row_reduce`), and the
+//! NaN-propagating max and min. Each threadgroup reduces in two steps:
 //! every simdgroup reduces its 32 lanes with a collective, lane 0 of each writes its partial
 //! to threadgroup memory, and after a barrier every simdgroup reduces the partials itself,
 //! so every thread gets the result without a second barrier.
@@ -7,6 +9,11 @@
 //! collectives), with a threadgroup size that is a multiple of 32 and at most 1024.
 
 use metaltile::prelude::*;
+
+/// A function of one f32, passed to a skeleton helper (an op's math, a map before a fold).
+pub type UnaryFn = fn(Val<f32>) -> Val<f32>;
+/// A function of two f32 values (an op's math; for folds, associative and commutative).
+pub type BinaryFn = fn(Val<f32>, Val<f32>) -> Val<f32>;
 
 /// Σ v over the threadgroup.
 #[helper]
@@ -63,19 +70,11 @@ pub fn block_any(b: bool) -> bool {
 /// The larger of `p` and `q`, NaN if either is NaN (`f32::max` would drop the NaN).
 #[helper]
 pub fn max_nan(p: f32, q: f32) -> f32 {
-    if p.is_nan() | q.is_nan() {
-        p + q
-    } else {
-        p.max(q)
-    }
+    select(p.is_nan() | q.is_nan(), p + q, p.max(q))
 }
 
 /// The smaller of `p` and `q`, NaN if either is NaN.
 #[helper]
 pub fn min_nan(p: f32, q: f32) -> f32 {
-    if p.is_nan() | q.is_nan() {
-        p + q
-    } else {
-        p.min(q)
-    }
+    select(p.is_nan() | q.is_nan(), p + q, p.min(q))
 }

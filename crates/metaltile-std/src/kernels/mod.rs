@@ -1,9 +1,19 @@
 //! The kernels, written with `#[kernel]`. Each is generic over the float type `T` and
 //! computes in f32, so f16 and bf16 results are rounded once, at the store.
+//!
+//! Elementwise ops share one skeleton ([`elementwise`]); row ops share the layout, loads,
+//! stores and reductions of [`rows`]. `docs/perf-notes.md` gives each family's plans.
 
 pub mod binary;
+pub mod elementwise;
 pub mod helpers;
 pub mod norm;
 pub mod reduce;
+pub mod rows;
 pub mod softmax;
 pub mod unary;
+
+#[cfg(test)]
+mod checks;
+#[cfg(test)]
+mod plan_checks;

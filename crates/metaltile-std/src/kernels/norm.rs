@@ -1,41 +1,447 @@
-//! Normalizations over the last axis of `[rows, n]` with per-column weights: one threadgroup
-//! per row (a multiple of 32 threads; `ops` uses 256), block-stride loops over the row.
+//! Normalizations over the last axis of `[rows, n]` with per-column weights, in the three
+//! plans of the softmax (layout in [`super::rows`]):
+//!
+//! - `rms_norm`, `layer_norm`: the row fits in registers; read once, statistics from
+//!   registers (layer_norm's variance in two exact passes over them), write once.
+//! - `*_looped`: one threadgroup per row, tile by tile: statistics (one read), then the
+//!   normalization (a second read).
+//! - `*_stats` + `*_apply`: few long rows split over a `(chunks, rows)` grid: pass 1 stores
+//!   every chunk's statistics, pass 2 combines its row's and normalizes its chunk.
+//!
+//! Variances are combined from per-thread and per-chunk (count, mean, M2) with the parallel
+//! formula `M2 = Σ M2_i + n_i (mean_i - mean)²`, never from Σx² - (Σx)²/n, which cancels.
 
-use super::helpers::block_sum;
+use super::rows::{
+    add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_chunk, load_tile, map4, reduce4, row_of,
+    row_reduce, same, set4, span_reduce, square, store_chunk, store_tile, tile_valid, TILE_CHUNKS,
+};
 use metaltile::prelude::*;
 
-/// `y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]`
-#[kernel]
-pub fn rms_norm<T: Float>(x: &[T], w: &[T], y: &mut [T], n: u32, eps: f32) {
-    let start = group_id().x * n;
-    let mut squares = 0.0f32;
-    for i in (local_id().x..n).step_by(group_size().x) {
-        let v = x[start + i] as f32;
-        squares += v * v;
+/// `x · scale · w` for a chunk.
+#[helper]
+pub fn scaled4(x: [f32; 4], w: [f32; 4], scale: f32) -> [f32; 4] {
+    let [a, b, c, d] = x;
+    let [wa, wb, wc, wd] = w;
+    [a * scale * wa, b * scale * wb, c * scale * wc, d * scale * wd]
+}
+
+/// `(x - mean) · scale · w + b` for a chunk.
+#[helper]
+pub fn affine4(x: [f32; 4], w: [f32; 4], b: [f32; 4], mean: f32, scale: f32) -> [f32; 4] {
+    let [x0, x1, x2, x3] = x;
+    let [w0, w1, w2, w3] = w;
+    let [b0, b1, b2, b3] = b;
+    add4(centered_scaled4([x0, x1, x2, x3], [w0, w1, w2, w3], mean, scale), [b0, b1, b2, b3])
+}
+
+/// `(x - mean) · scale · w` for a chunk.
+#[helper]
+pub fn centered_scaled4(x: [f32; 4], w: [f32; 4], mean: f32, scale: f32) -> [f32; 4] {
+    let [x0, x1, x2, x3] = x;
+    let [w0, w1, w2, w3] = w;
+    [(x0 - mean) * scale * w0, (x1 - mean) * scale * w1, (x2 - mean) * scale * w2, (x3 - mean) * scale * w3]
+}
+
+/// `p + q` for a chunk.
+#[helper]
+pub fn add4(p: [f32; 4], q: [f32; 4]) -> [f32; 4] {
+    let [p0, p1, p2, p3] = p;
+    let [q0, q1, q2, q3] = q;
+    [p0 + q0, p1 + q1, p2 + q2, p3 + q3]
+}
+
+/// Σ (x - mean)² over the values of a chunk that exist.
+#[helper]
+pub fn centered_squares4(x: [f32; 4], ok: [bool; 4], mean: f32) -> f32 {
+    let [a, b, c, d] = x;
+    let [oa, ob, oc, od] = ok;
+    let sa = select(oa, (a - mean) * (a - mean), 0.0);
+    let sb = select(ob, (b - mean) * (b - mean), 0.0);
+    let sc = select(oc, (c - mean) * (c - mean), 0.0);
+    let sd = select(od, (d - mean) * (d - mean), 0.0);
+    (sa + sb) + (sc + sd)
+}
+
+/// How many of a chunk's values exist.
+#[helper]
+pub fn count4(ok: [bool; 4]) -> f32 {
+    let [a, b, c, d] = ok;
+    ((a as u32 + b as u32) + (c as u32 + d as u32)) as f32
+}
+
+/// (count, mean, M2) of two sets merged (Chan, Golub and LeVeque).
+#[helper]
+pub fn merge_moments(p: [f32; 3], q: [f32; 3]) -> [f32; 3] {
+    let [np, mp, sp] = p;
+    let [nq, mq, sq] = q;
+    let n = np + nq;
+    let f = select(n > 0.0, nq / n, 0.0);
+    let d = mq - mp;
+    [n, mp + d * f, sp + sq + d * d * np * f]
+}
+
+/// This thread's (count, Σx, mean, M2) over its columns of `x[start + lo .. start + hi)`:
+/// each tile's own mean and M2 exactly, merged into the running ones.
+#[helper]
+pub fn span_moments<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 4] {
+    let mut count = 0.0f32;
+    let mut total = 0.0f32;
+    let mut mean = 0.0f32;
+    let mut m2 = 0.0f32;
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
+        let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, vec, true);
+        let k = (count4(k0) + count4(k1)) + (count4(k2) + count4(k3));
+        let g = (reduce4(v0, add) + reduce4(v1, add)) + (reduce4(v2, add) + reduce4(v3, add));
+        let tile_mean = select(k > 0.0, g / k, 0.0);
+        let q = (centered_squares4(v0, k0, tile_mean) + centered_squares4(v1, k1, tile_mean))
+            + (centered_squares4(v2, k2, tile_mean) + centered_squares4(v3, k3, tile_mean));
+        let [c, mu, s] = merge_moments([count, mean, m2], [k, tile_mean, q]);
+        count = c;
+        mean = mu;
+        m2 = s;
+        total += g;
     }
-    let scale = (block_sum(squares) / n as f32 + eps).rsqrt();
-    for i in (local_id().x..n).step_by(group_size().x) {
-        y[start + i] = (x[start + i] as f32 * scale * w[i] as f32) as T;
+    [count, total, mean, m2]
+}
+
+/// The (mean, M2) of `count` values of a row (or chunk) from its threads' moments.
+#[helper]
+pub fn combine_moments(moments: [f32; 4], count: f32, tpr: u32) -> [f32; 2] {
+    let [n, total, mean, m2] = moments;
+    let row_mean = row_reduce(total, tpr, 0.0, add) / count;
+    let d = mean - row_mean;
+    [row_mean, row_reduce(m2 + n * d * d, tpr, 0.0, add)]
+}
+
+/// The (mean, M2) of `x[start + lo .. start + hi)`, the layout decided once per launch.
+#[helper]
+pub fn span_mean_m2<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
+    let mut n = 0.0f32;
+    let mut total = 0.0f32;
+    let mut mean = 0.0f32;
+    let mut m2 = 0.0f32;
+    if vec {
+        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, true);
+        n = a;
+        total = b;
+        mean = c;
+        m2 = d;
+    } else {
+        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, false);
+        n = a;
+        total = b;
+        mean = c;
+        m2 = d;
+    }
+    combine_moments([n, total, mean, m2], (hi - lo) as f32, tpr)
+}
+
+/// `y = x · scale · w` over this thread's columns of `[lo, hi)`.
+#[helper]
+pub fn rms_span<T: Float>(
+    x: &[T],
+    w: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    scale: f32,
+) {
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
+        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, vec, true, 0.0);
+        let y0 = scaled4(x0, w0, scale);
+        let y1 = scaled4(x1, w1, scale);
+        let y2 = scaled4(x2, w2, scale);
+        let y3 = scaled4(x3, w3, scale);
+        store_tile(y, start, base, tpr, hi, vec, true, [y0, y1, y2, y3]);
     }
 }
 
-/// `y[r, i] = (x[r, i] - mean) / √(var + eps) · w[i] + b[i]`, with the biased variance,
-/// computed in two passes (mean, then squared deviations) for accuracy.
+/// [`rms_span`] with the layout decided once per launch.
+#[helper]
+pub fn rms_span_any<T: Float>(
+    x: &[T],
+    w: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    scale: f32,
+) {
+    if vec {
+        rms_span(x, w, y, start, lo, hi, tpr, true, scale);
+    } else {
+        rms_span(x, w, y, start, lo, hi, tpr, false, scale);
+    }
+}
+
+/// `y = (x - mean) · scale · w + b` over this thread's columns of `[lo, hi)`.
+#[helper]
+pub fn layer_span<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    mean: f32,
+    scale: f32,
+) {
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
+        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, vec, true, 0.0);
+        let [b0, b1, b2, b3] = load_tile(b, 0, base, tpr, hi, vec, true, 0.0);
+        let y0 = affine4(x0, w0, b0, mean, scale);
+        let y1 = affine4(x1, w1, b1, mean, scale);
+        let y2 = affine4(x2, w2, b2, mean, scale);
+        let y3 = affine4(x3, w3, b3, mean, scale);
+        store_tile(y, start, base, tpr, hi, vec, true, [y0, y1, y2, y3]);
+    }
+}
+
+/// [`layer_span`] with the layout decided once per launch.
+#[helper]
+pub fn layer_span_any<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    mean: f32,
+    scale: f32,
+) {
+    if vec {
+        layer_span(x, w, b, y, start, lo, hi, tpr, true, mean, scale);
+    } else {
+        layer_span(x, w, b, y, start, lo, hi, tpr, false, mean, scale);
+    }
+}
+
+/// `y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]`, rows held in registers: `tpr`
+/// threads per row, `per_thread` (a multiple of 4) elements each, `tpr · per_thread ≥ n`.
 #[kernel]
-pub fn layer_norm<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u32, eps: f32) {
-    let start = group_id().x * n;
-    let mut total = 0.0f32;
-    for i in (local_id().x..n).step_by(group_size().x) {
-        total += x[start + i] as f32;
+pub fn rms_norm<T: Float>(
+    x: &[T],
+    w: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    eps: f32,
+    #[constexpr(default = 4)] per_thread: u32,
+) {
+    // One copy per layout, so each copy's loops are small enough to unroll.
+    if n % 4 == 0 {
+        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, true);
+    } else {
+        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, false);
     }
-    let mean = block_sum(total) / n as f32;
+}
+
+/// The body of [`rms_norm`] for one layout. Each loop does one step, so that each unrolls
+/// within the pass's budget; unrolled, they are one straight line the compiler schedules.
+#[helper]
+pub fn rms_norm_in_registers<T: Float>(
+    x: &[T],
+    w: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    eps: f32,
+    per_thread: u32,
+    vec: bool,
+) {
+    let row = row_of(tpr);
+    let t = index_in_row(tpr);
+    let live = row < rows;
+    let start = row * n;
+    let v = private_array::<f32>(per_thread);
+    // Every load is issued before the first value is used.
+    for j in 0..per_thread / 4 {
+        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0));
+    }
     let mut squares = 0.0f32;
-    for i in (local_id().x..n).step_by(group_size().x) {
-        let d = x[start + i] as f32 - mean;
-        squares += d * d;
+    for j in 0..per_thread / 4 {
+        squares += reduce4(map4(get4(v, j), square), add);
     }
-    let scale = (block_sum(squares) / n as f32 + eps).rsqrt();
-    for i in (local_id().x..n).step_by(group_size().x) {
-        y[start + i] = ((x[start + i] as f32 - mean) * scale * w[i] as f32 + b[i] as f32) as T;
+    let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    for j in 0..per_thread / 4 {
+        let wv = load_chunk(w, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
+        set4(v, j, scaled4(get4(v, j), wv, scale));
     }
+    for j in 0..per_thread / 4 {
+        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, get4(v, j));
+    }
+}
+
+/// [`rms_norm`] for rows too long for registers: one threadgroup per row, read twice.
+#[kernel]
+pub fn rms_norm_looped<T: Float>(x: &[T], w: &[T], y: &mut [T], n: u32, eps: f32) {
+    let tpr = group_size().x;
+    let start = group_id().x * n;
+    let vec = n % 4 == 0;
+    let squares = span_reduce(x, start, 0, n, tpr, vec, true, 0.0, square, add);
+    let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    rms_span_any(x, w, y, start, 0, n, tpr, vec, scale);
+}
+
+/// Pass 1 of the split rms_norm: `part[r·chunks + c]` = Σ x² over chunk `c` of row `r`.
+#[kernel]
+pub fn rms_norm_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32) {
+    let row = group_id().y;
+    let tpr = group_size().x;
+    let [lo, hi] = chunk_span(n, chunk_len);
+    let squares = span_reduce(x, row * n, lo, hi, tpr, n % 4 == 0, true, 0.0, square, add);
+    let total = row_reduce(squares, tpr, 0.0, add);
+    if local_id().x == 0 {
+        part[row * num_groups().x + group_id().x] = total;
+    }
+}
+
+/// Pass 2 of the split rms_norm: the row's Σ x² from its chunks, then chunk `c` normalized.
+#[kernel]
+pub fn rms_norm_apply<T: Float>(x: &[T], w: &[T], part: &[f32], y: &mut [T], n: u32, chunk_len: u32, eps: f32) {
+    let row = group_id().y;
+    let chunks = num_groups().x;
+    let tpr = group_size().x;
+    let squares = span_reduce(part, row * chunks, 0, chunks, tpr, chunks % 4 == 0, true, 0.0, same, add);
+    let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    let [lo, hi] = chunk_span(n, chunk_len);
+    rms_span_any(x, w, y, row * n, lo, hi, tpr, n % 4 == 0, scale);
+}
+
+/// `y[r, i] = (x[r, i] - mean) / √(var + eps) · w[i] + b[i]` (biased variance), rows held in
+/// registers: `tpr` threads per row, `per_thread` (a multiple of 4) elements each.
+#[kernel]
+pub fn layer_norm<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    eps: f32,
+    #[constexpr(default = 4)] per_thread: u32,
+) {
+    // One copy per layout, so each copy's loops are small enough to unroll.
+    if n % 4 == 0 {
+        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, true);
+    } else {
+        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, false);
+    }
+}
+
+/// The body of [`layer_norm`] for one layout, one step per loop (see [`rms_norm_in_registers`]).
+#[helper]
+pub fn layer_norm_in_registers<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    eps: f32,
+    per_thread: u32,
+    vec: bool,
+) {
+    let row = row_of(tpr);
+    let t = index_in_row(tpr);
+    let live = row < rows;
+    let start = row * n;
+    let v = private_array::<f32>(per_thread);
+    // Every load is issued before the first value is used.
+    for j in 0..per_thread / 4 {
+        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0));
+    }
+    let mut total = 0.0f32;
+    for j in 0..per_thread / 4 {
+        total += reduce4(get4(v, j), add);
+    }
+    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
+    let mut squares = 0.0f32;
+    for j in 0..per_thread / 4 {
+        squares += centered_squares4(get4(v, j), chunk_valid(chunk_cols(0, j, t, tpr, vec), n, live), mean);
+    }
+    let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    for j in 0..per_thread / 4 {
+        let wv = load_chunk(w, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
+        set4(v, j, centered_scaled4(get4(v, j), wv, mean, scale));
+    }
+    for j in 0..per_thread / 4 {
+        let bv = load_chunk(b, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
+        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, add4(get4(v, j), bv));
+    }
+}
+
+/// [`layer_norm`] for rows too long for registers: one threadgroup per row, read twice.
+#[kernel]
+pub fn layer_norm_looped<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u32, eps: f32) {
+    let tpr = group_size().x;
+    let start = group_id().x * n;
+    let vec = n % 4 == 0;
+    let [mean, m2] = span_mean_m2(x, start, 0, n, tpr, vec);
+    let scale = (m2 / n as f32 + eps).rsqrt();
+    layer_span_any(x, w, b, y, start, 0, n, tpr, vec, mean, scale);
+}
+
+/// Pass 1 of the split layer_norm: `part[(r·chunks + c)·2 ..][..2]` = (mean, M2) of chunk
+/// `c` of row `r`.
+#[kernel]
+pub fn layer_norm_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32) {
+    let row = group_id().y;
+    let [lo, hi] = chunk_span(n, chunk_len);
+    let [mean, m2] = span_mean_m2(x, row * n, lo, hi, group_size().x, n % 4 == 0);
+    if local_id().x == 0 {
+        store2(&part, (row * num_groups().x + group_id().x) * 2, [mean, m2]);
+    }
+}
+
+/// Pass 2 of the split layer_norm: the row's mean and variance from its chunks' (mean,
+/// M2), then chunk `c` normalized.
+#[kernel]
+pub fn layer_norm_apply<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    part: &[f32],
+    y: &mut [T],
+    n: u32,
+    chunk_len: u32,
+    eps: f32,
+) {
+    let row = group_id().y;
+    let chunks = num_groups().x;
+    let tpr = group_size().x;
+    let mut total = 0.0f32;
+    for c in (local_id().x..chunks).step_by(tpr) {
+        let count = (n - c * chunk_len).min(chunk_len) as f32;
+        total += count * part[(row * chunks + c) * 2];
+    }
+    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
+    let mut m2 = 0.0f32;
+    for c in (local_id().x..chunks).step_by(tpr) {
+        let count = (n - c * chunk_len).min(chunk_len) as f32;
+        let [chunk_mean, chunk_m2] = load2(&part, (row * chunks + c) * 2);
+        let d = chunk_mean - mean;
+        m2 += chunk_m2 + count * d * d;
+    }
+    let scale = (row_reduce(m2, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    let [lo, hi] = chunk_span(n, chunk_len);
+    layer_span_any(x, w, b, y, row * n, lo, hi, tpr, n % 4 == 0, mean, scale);
 }

@@ -1,25 +1,210 @@
-//! Softmax over the last axis of `[rows, n]`, numerically stable: the row's max, the sum of
-//! e^(x - max), the division. One threadgroup per row (a multiple of 32 threads; `ops`
-//! uses 256), each pass a block-stride loop over the row.
+//! Softmax over the last axis of `[rows, n]`: `y = e^(x - max) / Σ e^(x - max)`, in three
+//! plans that `ops::softmax_plan` picks by shape (layout in [`super::rows`]):
+//!
+//! - `softmax`: the row fits in registers (`tpr · per_thread ≥ n`): each thread loads its
+//!   elements once, the max and the sum come from registers, each element is written once.
+//! - `softmax_looped`: one threadgroup per row, tile by tile: an online pass keeps a running
+//!   max and a sum rescaled to it (one read), then a second read writes.
+//! - `softmax_stats` + `softmax_apply`: few long rows, each split over a `(chunks, rows)`
+//!   grid; pass 1 stores every chunk's (max, sum), pass 2 combines its row's and writes.
 
-use super::helpers::{block_max, block_sum};
+use super::rows::{
+    add, chunk_cols, chunk_span, get4, index_in_row, load_chunk, load_tile, max, reduce4, row_of, row_reduce, set4,
+    store_chunk, store_tile, TILE_CHUNKS,
+};
 use metaltile::prelude::*;
 
-/// `y[r, i] = e^(x[r, i] - m) / Σ_j e^(x[r, j] - m)`, `m = max_j x[r, j]`
-#[kernel]
-pub fn softmax<T: Float>(x: &[T], y: &mut [T], n: u32) {
-    let start = group_id().x * n;
+/// `e^(m - to)`: how a sum kept relative to the max `m` rescales to the max `to` ≥ `m`;
+/// exactly 1 when they are equal, infinities included.
+#[helper]
+pub fn rescale(m: f32, to: f32) -> f32 {
+    select(m == to, 1.0, (m - to).exp())
+}
+
+/// `e^(v - m)`, and 0 for `v = -∞` even when `m = -∞` (masked scores add nothing).
+#[helper]
+pub fn term(v: f32, m: f32) -> f32 {
+    select(v == f32::NEG_INFINITY, 0.0, (v - m).exp())
+}
+
+/// Σ of [`term`] over four values.
+#[helper]
+pub fn terms4(v: [f32; 4], m: f32) -> f32 {
+    let [a, b, c, d] = v;
+    (term(a, m) + term(b, m)) + (term(c, m) + term(d, m))
+}
+
+/// The row's (max, Σ e^(x - max)) from each of its threads' (max, sum relative to it).
+#[helper]
+pub fn combine_row(m: f32, s: f32, tpr: u32) -> [f32; 2] {
+    let row_max = row_reduce(m, tpr, f32::NEG_INFINITY, max);
+    [row_max, row_reduce(s * rescale(m, row_max), tpr, 0.0, add)]
+}
+
+/// This thread's online (max, sum) over its columns of `x[start + lo .. start + hi)`.
+#[helper]
+pub fn online_span<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
     let mut m = f32::NEG_INFINITY;
-    for i in (local_id().x..n).step_by(group_size().x) {
-        m = m.max(x[start + i] as f32);
-    }
-    let row_max = block_max(m);
     let mut s = 0.0f32;
-    for i in (local_id().x..n).step_by(group_size().x) {
-        s += (x[start + i] as f32 - row_max).exp();
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, f32::NEG_INFINITY);
+        let tile_max = reduce4(v0, max).max(reduce4(v1, max)).max(reduce4(v2, max).max(reduce4(v3, max)));
+        let new_m = m.max(tile_max);
+        let tile_sum = (terms4(v0, new_m) + terms4(v1, new_m)) + (terms4(v2, new_m) + terms4(v3, new_m));
+        s = s * rescale(m, new_m) + tile_sum;
+        m = new_m;
     }
-    let row_sum = block_sum(s);
-    for i in (local_id().x..n).step_by(group_size().x) {
-        y[start + i] = ((x[start + i] as f32 - row_max).exp() / row_sum) as T;
+    [m, s]
+}
+
+/// The row's (max, sum) over `[lo, hi)`, every layout decision taken once per launch.
+#[helper]
+pub fn span_stats<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
+    let mut m = 0.0f32;
+    let mut s = 0.0f32;
+    if vec {
+        let [a, b] = online_span(x, start, lo, hi, tpr, true);
+        m = a;
+        s = b;
+    } else {
+        let [a, b] = online_span(x, start, lo, hi, tpr, false);
+        m = a;
+        s = b;
     }
+    combine_row(m, s, tpr)
+}
+
+/// `y = e^(x - row_max) · inv` over this thread's columns of `[lo, hi)`.
+#[helper]
+pub fn write_span<T: Float>(
+    x: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    row_max: f32,
+    inv: f32,
+) {
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
+        let out0 = normalized4(v0, row_max, inv);
+        let out1 = normalized4(v1, row_max, inv);
+        let out2 = normalized4(v2, row_max, inv);
+        let out3 = normalized4(v3, row_max, inv);
+        store_tile(y, start, base, tpr, hi, vec, true, [out0, out1, out2, out3]);
+    }
+}
+
+/// `e^(v - row_max) · inv` for four values.
+#[helper]
+pub fn normalized4(v: [f32; 4], row_max: f32, inv: f32) -> [f32; 4] {
+    let [a, b, c, d] = v;
+    [(a - row_max).exp() * inv, (b - row_max).exp() * inv, (c - row_max).exp() * inv, (d - row_max).exp() * inv]
+}
+
+/// [`write_span`] with the layout decided once per launch.
+#[helper]
+pub fn write_span_any<T: Float>(
+    x: &[T],
+    y: &mut [T],
+    start: u32,
+    lo: u32,
+    hi: u32,
+    tpr: u32,
+    vec: bool,
+    row_max: f32,
+    inv: f32,
+) {
+    if vec {
+        write_span(x, y, start, lo, hi, tpr, true, row_max, inv);
+    } else {
+        write_span(x, y, start, lo, hi, tpr, false, row_max, inv);
+    }
+}
+
+/// Softmax of rows held in registers: `tpr` threads per row, `per_thread` (a multiple of 4)
+/// elements each, `tpr · per_thread ≥ n`.
+#[kernel]
+pub fn softmax<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, #[constexpr(default = 4)] per_thread: u32) {
+    // One copy per layout, so each copy's loops are small enough to unroll.
+    if n % 4 == 0 {
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, true);
+    } else {
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, false);
+    }
+}
+
+/// The body of [`softmax`] for one layout.
+#[helper]
+pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, per_thread: u32, vec: bool) {
+    let row = row_of(tpr);
+    let t = index_in_row(tpr);
+    let live = row < rows;
+    let start = row * n;
+    let v = private_array::<f32>(per_thread);
+    // Every load is issued before the first value is used.
+    for j in 0..per_thread / 4 {
+        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, f32::NEG_INFINITY));
+    }
+    let mut m = f32::NEG_INFINITY;
+    for j in 0..per_thread / 4 {
+        m = m.max(reduce4(get4(v, j), max));
+    }
+    let row_max = row_reduce(m, tpr, f32::NEG_INFINITY, max);
+    let mut s = 0.0f32;
+    for j in 0..per_thread / 4 {
+        let [a, b, c, d] = get4(v, j);
+        let e = [(a - row_max).exp(), (b - row_max).exp(), (c - row_max).exp(), (d - row_max).exp()];
+        set4(v, j, e);
+        s += reduce4(e, add);
+    }
+    let inv = 1.0 / row_reduce(s, tpr, 0.0, add);
+    for j in 0..per_thread / 4 {
+        let [a, b, c, d] = get4(v, j);
+        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, [a * inv, b * inv, c * inv, d * inv]);
+    }
+}
+
+/// Softmax of rows too long for registers: one threadgroup per row, read twice.
+#[kernel]
+pub fn softmax_looped<T: Float>(x: &[T], y: &mut [T], n: u32) {
+    let tpr = group_size().x;
+    let start = group_id().x * n;
+    let vec = n % 4 == 0;
+    let [row_max, row_sum] = span_stats(x, start, 0, n, tpr, vec);
+    write_span_any(x, y, start, 0, n, tpr, vec, row_max, 1.0 / row_sum);
+}
+
+/// Pass 1 of the split softmax: `part[(r·chunks + c)·2 ..][..2]` = (max, Σ e^(x - max)) of
+/// chunk `c` (`chunk_len` columns, a multiple of 4) of row `r`; threadgroup `(c, r)`.
+#[kernel]
+pub fn softmax_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32) {
+    let row = group_id().y;
+    let [lo, hi] = chunk_span(n, chunk_len);
+    let [m, s] = span_stats(x, row * n, lo, hi, group_size().x, n % 4 == 0);
+    if local_id().x == 0 {
+        store2(&part, (row * num_groups().x + group_id().x) * 2, [m, s]);
+    }
+}
+
+/// Pass 2 of the split softmax: combine row `r`'s chunk statistics, then write chunk `c`.
+#[kernel]
+pub fn softmax_apply<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk_len: u32) {
+    let row = group_id().y;
+    let chunks = num_groups().x;
+    let tpr = group_size().x;
+    let mut m = f32::NEG_INFINITY;
+    let mut s = 0.0f32;
+    for c in (local_id().x..chunks).step_by(tpr) {
+        let at = (row * chunks + c) * 2;
+        let [chunk_max, chunk_sum] = load2(&part, at);
+        let new_m = m.max(chunk_max);
+        s = s * rescale(m, new_m) + chunk_sum * rescale(chunk_max, new_m);
+        m = new_m;
+    }
+    let [row_max, row_sum] = combine_row(m, s, tpr);
+    let [lo, hi] = chunk_span(n, chunk_len);
+    write_span_any(x, y, row * n, lo, hi, tpr, n % 4 == 0, row_max, 1.0 / row_sum);
 }

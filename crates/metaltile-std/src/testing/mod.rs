@@ -76,6 +76,10 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
             (vec![3, 5, 67], 5, Random, "3-d"),
             (vec![600], 6, Specials, "NaN, ±inf, ±0 and other special values"),
             (vec![1000], 7, Large, "large magnitudes"),
+            (vec![4096], 8, Random, "a multiple of a thread's 16 elements: no scalar tail"),
+            (vec![16], 9, Random, "exactly one thread's elements"),
+            (vec![17], 10, Random, "one thread's elements and a tail of 1"),
+            (vec![4111], 11, Random, "a scalar tail of 15"),
         ]
     } else {
         vec![
@@ -90,6 +94,16 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
             (vec![2, 3, 70], 9, Random, "3-d"),
             (vec![8, 77], 10, Specials, "rows with NaN, ±inf, all -0.0, masked -inf, constant"),
             (vec![3, 500], 11, Large, "large magnitudes"),
+            (vec![33, 64], 12, Random, "tiny rows: several rows per threadgroup, the last one partial"),
+            (vec![37, 7], 13, Random, "rows of 7: two threads per row, scalar layout"),
+            (vec![5, 300], 14, Random, "rows of 128 threads, two per threadgroup"),
+            (vec![3, 2003], 15, Random, "8 elements per thread in registers, length not a multiple of 4"),
+            (vec![2, 4096], 16, Random, "16 elements per thread in registers"),
+            (vec![2, 8190], 17, Random, "32 elements per thread in registers, length not a multiple of 4"),
+            (vec![1, 8192], 18, Random, "the longest row held in registers (256 threads × 32)"),
+            (vec![2, 20000], 19, Random, "few long rows: each split over 4 threadgroups"),
+            (vec![3, 20003], 20, Random, "split rows, length not a multiple of 4"),
+            (vec![8, 16500], 21, Specials, "split rows with NaN, ±inf, all -0.0, masked -inf, constant"),
         ]
     }
 }

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""MetalTile bench peer: PyTorch on CUDA, eager and torch.compile (protocol: docs/bench.md).
+
+Each request's op runs on the bench's own inputs (or on inputs drawn from the seed), timed
+with CUDA events around every run after warm-up, the L2 flushed before each timed run when
+the request asks; torch.compile compiles the same function with fullgraph=True and
+dynamic=False during its warm-up. The eager output is written as .npy for the bench to
+compare with its own.
+"""
+
+import os
+import sys
+
+# The shared module sits beside this script; no bytecode cache left in the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_protocol as proto  # noqa: E402
+
+try:
+    import torch
+    import torch._dynamo
+    import torch.nn.functional as F
+except Exception as e:  # noqa: BLE001
+    proto.refuse(f"torch not importable ({proto.short(e)})")
+try:
+    import numpy as np
+except Exception as e:  # noqa: BLE001
+    proto.refuse(f"numpy not installed ({proto.short(e)})")
+
+if not torch.cuda.is_available():
+    proto.refuse("torch sees no CUDA device")
+
+DEVICE = torch.device("cuda")
+DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
+NPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
+
+
+def op_fn(op, params):
+    """The PyTorch function of a std kernel."""
+    eps = float(params.get("eps", 1e-5))
+    table = {
+        "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
+        "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
+        "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+        "relu": torch.relu, "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos,
+        "erf": torch.erf,
+        "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+        "max": torch.maximum, "min": torch.minimum, "pow": torch.pow,
+        "sum_rows": lambda x: torch.sum(x, dim=-1),
+        "max_rows": lambda x: torch.amax(x, dim=-1),
+        "min_rows": lambda x: torch.amin(x, dim=-1),
+        "softmax": lambda x: torch.softmax(x, dim=-1),
+        "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),
+        "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
+    }
+    return table[op]
+
+
+def load(path, dtype):
+    a = np.load(path)
+    if a.dtype != NPY[dtype]:
+        raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")
+    a = np.ascontiguousarray(a)
+    t = torch.from_numpy(a.view(np.int16)).view(torch.bfloat16) if dtype == "bf16" else torch.from_numpy(a)
+    return t.to(DEVICE)
+
+
+def inputs(req, dtype):
+    files = proto.input_files(req)
+    if files is not None:
+        return [load(f, dtype) for f in files]
+    # Drawn here: positive and away from zero, valid for every op (log, sqrt, div, pow).
+    g = torch.Generator(device=DEVICE).manual_seed(int(req.get("seed", 1)))
+    return [(torch.rand(s, generator=g, device=DEVICE) + 0.5).to(DTYPES[dtype]) for s in req["shapes"]]
+
+
+def save(y, dtype, path):
+    y = y.detach().contiguous().cpu()
+    a = y.view(torch.int16).numpy().view(np.uint16) if dtype == "bf16" else y.numpy()
+    with open(path, "wb") as f:
+        np.save(f, a)
+
+
+_flush = {}
+
+
+def flush_buffer(nbytes):
+    """A buffer of `nbytes` to overwrite before each timed run (kept for the next request)."""
+    if nbytes <= 0:
+        return None
+    if nbytes not in _flush:
+        _flush.clear()
+        _flush[nbytes] = torch.empty(nbytes // 4, dtype=torch.int32, device=DEVICE)
+    return _flush[nbytes]
+
+
+def time_cuda(fn, xs, runs, warmup, flush):
+    # At least one untimed run: torch.compile compiles on the first call.
+    for _ in range(max(warmup, 1)):
+        fn(*xs)
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(max(runs, 1)):
+        if flush is not None:
+            flush.zero_()
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn(*xs)
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return proto.stats(times)
+
+
+def run(req):
+    op, dtype = proto.check(req)
+    xs = inputs(req, dtype)
+    if op == "copy":
+        out = torch.empty_like(xs[0])
+        fn = out.copy_
+    else:
+        fn = op_fn(op, req.get("params", {}))
+
+    def eager(*a):
+        return fn(*a)
+
+    flush = flush_buffer(int(req.get("flush_bytes", 0)))
+    results = {}
+    for mode in req.get("modes", ["eager"]):
+        try:
+            if mode == "eager":
+                f = eager
+            elif mode == "compile":
+                # A fresh compile per request: shapes change, and the recompile limit of one
+                # function would otherwise silently fall back to eager.
+                torch._dynamo.reset()
+                f = torch.compile(eager, fullgraph=True, dynamic=False)
+            else:
+                raise ValueError(f"unknown mode {mode!r}")
+            results[mode] = time_cuda(f, xs, int(req.get("runs", 50)), int(req.get("warmup", 10)), flush)
+        except Exception as e:  # noqa: BLE001 - one mode failing leaves the others
+            results[mode] = {"error": proto.short(e)}
+    reply = {"ok": True, "results": results}
+    path = req.get("output_path")
+    if path:
+        y = eager(*xs)
+        torch.cuda.synchronize()
+        save(y, dtype, path)
+        reply["output"] = {"path": path}
+    del xs
+    torch.cuda.empty_cache()
+    return reply
+
+
+def info():
+    return {
+        "peer": "torch",
+        "version": torch.__version__,
+        "device": torch.cuda.get_device_name(0),
+        "modes": ["eager", "compile"],
+        "timing": "CUDA events around each run; L2 flushed before each timed run when asked",
+    }
+
+
+if __name__ == "__main__":
+    proto.serve(info, run)
