@@ -166,6 +166,7 @@ fn measure(args: &BenchArgs, json: bool) -> Result<Report, CliError> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    report::rebase_copy_pct(copy.as_ref(), &mut results);
     statuses.extend(peers.iter().map(|p| PeerStatus {
         name: p.name().to_string(),
         command: p.command().to_vec(),

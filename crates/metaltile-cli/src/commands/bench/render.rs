@@ -45,6 +45,9 @@ fn headline(r: &Report) -> String {
         for (peer, gbps) in &c.peers {
             copy.push_str(&format!(", {peer} copy {} GB/s", rate_text(*gbps)));
         }
+        if let Some(best) = c.best_gbps() {
+            copy.push_str(&format!("; %copy is of {} GB/s, the best copy", rate_text(best)));
+        }
         parts.push(copy);
     }
     parts.join(" · ")

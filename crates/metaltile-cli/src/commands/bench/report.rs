@@ -44,6 +44,23 @@ pub struct CopyReport {
     pub peers: BTreeMap<String, f64>,
 }
 
+impl CopyReport {
+    /// The device's copy bandwidth for `%copy`: the best copy measured in this run, ours or a
+    /// peer's, so a slow copy kernel of ours cannot flatter every row. `None` when none ran.
+    pub fn best_gbps(&self) -> Option<f64> {
+        let ours = (self.ours.error.is_none() && self.ours.gbps > 0.0).then_some(self.ours.gbps);
+        self.peers.values().copied().filter(|g| g.is_finite() && *g > 0.0).chain(ours).reduce(f64::max)
+    }
+}
+
+/// Set every row's `%copy` against the best copy bandwidth of the run.
+pub fn rebase_copy_pct(copy: Option<&CopyReport>, rows: &mut [Row]) {
+    let best = copy.and_then(CopyReport::best_gbps);
+    for r in rows {
+        r.ours.copy_pct = best.filter(|_| r.ours.error.is_none()).map(|b| 100.0 * r.ours.gbps / b);
+    }
+}
+
 /// A peer as the run saw it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -344,5 +361,23 @@ mod tests {
         // The first format spelled sizes capitalized.
         let r: Report = serde_json::from_str(old).unwrap();
         assert_eq!((r.size, r.results[0].ours.gbps, r.results[0].peers.len()), (BenchSize::Quick, 0.1, 0));
+    }
+
+    #[test]
+    fn copy_pct_is_against_the_best_copy_of_the_run() {
+        let mut copy = CopyReport::default();
+        copy.ours.gbps = 2000.0;
+        copy.peers.insert("torch".into(), 2500.0);
+        let mut rows = vec![Row::default()];
+        rows[0].ours.gbps = 2250.0;
+        rows[0].ours.copy_pct = Some(112.5); // what our slower copy gave
+        rebase_copy_pct(Some(&copy), &mut rows);
+        assert_eq!(rows[0].ours.copy_pct, Some(90.0));
+        // Without a peer copy, ours is the reference; without any copy, no percentage.
+        copy.peers.clear();
+        rebase_copy_pct(Some(&copy), &mut rows);
+        assert_eq!(rows[0].ours.copy_pct, Some(112.5));
+        rebase_copy_pct(None, &mut rows);
+        assert_eq!(rows[0].ours.copy_pct, None);
     }
 }
