@@ -386,7 +386,7 @@ mod tests {
         use metaltile_runtime::KernelArg;
         let dev = Device::cpu();
         let p = dev.pipeline(&bench_copy::DEF, None, &ConstArgs::new()).unwrap();
-        for n in [1usize, 15, 16, 17, 64, 1000] {
+        for n in [1usize, 15, 16, 17, 64, 1000, 4096, 8192 + 4 * 256 + 5] {
             let data: Vec<f32> = (0..n).map(|i| i as f32 * 0.5 - 3.0).collect();
             let x = dev.upload(&data, &[n]).unwrap();
             let y = dev.alloc(DType::F32, &[n]).unwrap();

@@ -1,11 +1,12 @@
 //! The skeleton every elementwise kernel shares; an op contributes only its math, an f32
 //! helper passed as a [`UnaryFn`] or [`BinaryFn`].
 //!
-//! Each thread owns [`PER_THREAD`] consecutive elements: four 4-wide accesses per input
-//! (16 bytes each for f32, 8 for f16/bf16), all issued before the first result is computed,
-//! then four 4-wide stores. The one thread whose elements run past `n` takes a scalar loop
-//! instead, so no access is out of bounds or misaligned for any `n`. `ops` launches
-//! [`threads`]`(n)` threads.
+//! Each thread handles [`PER_THREAD`] elements as four 4-wide accesses per input (16 bytes
+//! each for f32, 8 for f16/bf16), laid out so that each warp instruction reads one contiguous
+//! span (see [`group_span`]); all loads are issued before the first result is computed, then
+//! four 4-wide stores. The last threadgroup, which runs past `n`, goes element by element, so
+//! no access is out of bounds or misaligned for any `n`. `ops` launches [`threads`]`(n)`
+//! threads in groups of `ops::ELEMENTWISE_GROUP`.
 
 pub use super::helpers::{BinaryFn, UnaryFn};
 use metaltile::prelude::*;
@@ -40,31 +41,50 @@ pub fn store4_map2<T: Float>(m: &mut [T], i: u32, f: BinaryFn, p: [f32; 4], q: [
     store4(&m, i, [f(p0, q0) as T, f(p1, q1) as T, f(p2, q2) as T, f(p3, q3) as T]);
 }
 
-/// True for threads that own at least one of the `n` elements. The others (the rest of the
-/// last threadgroup) do nothing: their first element could wrap around u32.
+/// Where this threadgroup's elements start, and how many it covers: `group_size × PER_THREAD`
+/// consecutive elements. Inside them, 4-wide vector `k` of thread `t` starts at element
+/// `(k · group_size + t) · 4`, so each of a warp's four vector accesses covers one contiguous
+/// span (512 bytes for f32): giving each thread 16 consecutive elements instead left lanes 64
+/// bytes apart, a quarter-coalesced access that held elementwise ops near 78% of torch's copy
+/// bandwidth on the H100.
 #[helper]
-fn owns_elements(n: u32) -> bool {
-    // `n / PER_THREAD` rounded up, without the overflow of `n + PER_THREAD - 1`.
-    global_id().x < n / PER_THREAD + ((n % PER_THREAD != 0) as u32)
+fn group_span() -> [u32; 2] {
+    let span = group_size().x * PER_THREAD;
+    [group_id().x * span, span]
+}
+
+/// Offset (from the group's first element) of thread `t`'s vector `k`.
+#[helper]
+fn vector_offset(k: u32) -> u32 {
+    (k * group_size().x + local_id().x) * 4
 }
 
 /// `y[i] = f(x[i])` for `i < n`.
 #[helper]
 pub fn map_unary<T: Float>(x: &[T], y: &mut [T], n: u32, f: UnaryFn) {
-    let base = global_id().x * PER_THREAD;
-    if owns_elements(n) {
-        if n - base >= PER_THREAD {
-            let v0 = load4_f32(x, base);
-            let v1 = load4_f32(x, base + 4);
-            let v2 = load4_f32(x, base + 8);
-            let v3 = load4_f32(x, base + 12);
-            store4_map(y, base, f, v0);
-            store4_map(y, base + 4, f, v1);
-            store4_map(y, base + 8, f, v2);
-            store4_map(y, base + 12, f, v3);
-        } else {
-            for i in base..n {
-                y[i] = f(x[i] as f32) as T;
+    let [base, span] = group_span();
+    // Every launched group starts below n, so `n - base` does not wrap.
+    let left = n - base;
+    if left >= span {
+        let i0 = base + vector_offset(0);
+        let i1 = base + vector_offset(1);
+        let i2 = base + vector_offset(2);
+        let i3 = base + vector_offset(3);
+        let v0 = load4_f32(x, i0);
+        let v1 = load4_f32(x, i1);
+        let v2 = load4_f32(x, i2);
+        let v3 = load4_f32(x, i3);
+        store4_map(y, i0, f, v0);
+        store4_map(y, i1, f, v1);
+        store4_map(y, i2, f, v2);
+        store4_map(y, i3, f, v3);
+    } else {
+        // The last group, element by element over the same layout: this thread's vectors
+        // start every `4 · group_size` from `4 · t`. Offsets stay below `span` and are
+        // compared with what is left, so nothing wraps; the loops are cold, not unrolled.
+        for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
+            for e in o..(o + 4).min(left) {
+                y[base + e] = f(x[base + e] as f32) as T;
             }
         }
     }
@@ -73,24 +93,29 @@ pub fn map_unary<T: Float>(x: &[T], y: &mut [T], n: u32, f: UnaryFn) {
 /// `y[i] = f(a[i], b[i])` for `i < n`.
 #[helper]
 pub fn map_binary<T: Float>(a: &[T], b: &[T], y: &mut [T], n: u32, f: BinaryFn) {
-    let base = global_id().x * PER_THREAD;
-    if owns_elements(n) {
-        if n - base >= PER_THREAD {
-            let a0 = load4_f32(a, base);
-            let a1 = load4_f32(a, base + 4);
-            let a2 = load4_f32(a, base + 8);
-            let a3 = load4_f32(a, base + 12);
-            let b0 = load4_f32(b, base);
-            let b1 = load4_f32(b, base + 4);
-            let b2 = load4_f32(b, base + 8);
-            let b3 = load4_f32(b, base + 12);
-            store4_map2(y, base, f, a0, b0);
-            store4_map2(y, base + 4, f, a1, b1);
-            store4_map2(y, base + 8, f, a2, b2);
-            store4_map2(y, base + 12, f, a3, b3);
-        } else {
-            for i in base..n {
-                y[i] = f(a[i] as f32, b[i] as f32) as T;
+    let [base, span] = group_span();
+    let left = n - base;
+    if left >= span {
+        let i0 = base + vector_offset(0);
+        let i1 = base + vector_offset(1);
+        let i2 = base + vector_offset(2);
+        let i3 = base + vector_offset(3);
+        let a0 = load4_f32(a, i0);
+        let a1 = load4_f32(a, i1);
+        let a2 = load4_f32(a, i2);
+        let a3 = load4_f32(a, i3);
+        let b0 = load4_f32(b, i0);
+        let b1 = load4_f32(b, i1);
+        let b2 = load4_f32(b, i2);
+        let b3 = load4_f32(b, i3);
+        store4_map2(y, i0, f, a0, b0);
+        store4_map2(y, i1, f, a1, b1);
+        store4_map2(y, i2, f, a2, b2);
+        store4_map2(y, i3, f, a3, b3);
+    } else {
+        for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
+            for e in o..(o + 4).min(left) {
+                y[base + e] = f(a[base + e] as f32, b[base + e] as f32) as T;
             }
         }
     }
