@@ -12,8 +12,8 @@
 //! formula `M2 = Σ M2_i + n_i (mean_i - mean)²`, never from Σx² - (Σx)²/n, which cancels.
 
 use super::rows::{
-    add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_chunk, load_tile, map4, reduce4, row_of,
-    row_reduce, same, set4, span_reduce, square, store_chunk, store_tile, tile_valid, TILE_CHUNKS,
+    add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_chunk, load_row_slice, load_tile, map4, reduce4,
+    row_of, row_reduce, same, set4, span_reduce, square, store_chunk, store_tile, tile_valid, TILE_CHUNKS,
 };
 use metaltile::prelude::*;
 
@@ -269,11 +269,7 @@ pub fn rms_norm_in_registers<T: Float>(
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = private_array::<f32>(per_thread);
-    // Every load is issued before the first value is used.
-    for j in 0..per_thread / 4 {
-        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0));
-    }
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, 0.0);
     let mut squares = 0.0f32;
     for j in 0..per_thread / 4 {
         squares += reduce4(map4(get4(v, j), square), add);
@@ -364,11 +360,7 @@ pub fn layer_norm_in_registers<T: Float>(
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = private_array::<f32>(per_thread);
-    // Every load is issued before the first value is used.
-    for j in 0..per_thread / 4 {
-        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0));
-    }
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, 0.0);
     let mut total = 0.0f32;
     for j in 0..per_thread / 4 {
         total += reduce4(get4(v, j), add);

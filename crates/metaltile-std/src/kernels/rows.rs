@@ -83,6 +83,29 @@ pub fn index_in_row(tpr: u32) -> u32 {
     local_id().x & (tpr - 1)
 }
 
+/// This thread's `per_thread` elements of the row starting at `start`, in the `vec` layout of
+/// `tpr` threads per row, widened to f32 in a private array (`fill` past the row's end and for
+/// rows past the last). Every load is issued before any value is used; `per_thread` is a
+/// multiple of 4 and a compile-time constant, so the array stays in registers.
+#[helper]
+pub fn load_row_slice<T: Float>(
+    x: &[T],
+    start: u32,
+    n: u32,
+    t: u32,
+    tpr: u32,
+    per_thread: u32,
+    vec: bool,
+    live: bool,
+    fill: f32,
+) -> Local<f32> {
+    let v = private_array::<f32>(per_thread);
+    for j in 0..per_thread / 4 {
+        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, fill));
+    }
+    v
+}
+
 /// First column of chunk `j` of the tile at `base`, and the distance between its columns.
 #[helper]
 pub fn chunk_cols(base: u32, j: u32, t: u32, tpr: u32, vec: bool) -> [u32; 2] {

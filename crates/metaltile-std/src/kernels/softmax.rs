@@ -9,7 +9,7 @@
 //!   grid; pass 1 stores every chunk's (max, sum), pass 2 combines its row's and writes.
 
 use super::rows::{
-    add, chunk_cols, chunk_span, get4, index_in_row, load_chunk, load_tile, max, reduce4, row_of, row_reduce, set4,
+    add, chunk_cols, chunk_span, get4, index_in_row, load_row_slice, load_tile, max, reduce4, row_of, row_reduce, set4,
     store_chunk, store_tile, TILE_CHUNKS,
 };
 use metaltile::prelude::*;
@@ -143,11 +143,7 @@ pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, t
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = private_array::<f32>(per_thread);
-    // Every load is issued before the first value is used.
-    for j in 0..per_thread / 4 {
-        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, f32::NEG_INFINITY));
-    }
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, f32::NEG_INFINITY);
     let mut m = f32::NEG_INFINITY;
     for j in 0..per_thread / 4 {
         m = m.max(reduce4(get4(v, j), max));
