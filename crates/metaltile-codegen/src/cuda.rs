@@ -67,9 +67,13 @@ impl Dialect for Cuda {
             (DType::BF16, 2) => return "__nv_bfloat162".into(),
             _ => {
                 needs.helper(Helper::VecStruct(d, lanes));
-                return format!("mt_{d}x{lanes}");
+                return crate::helpers::vec_struct_name(d, lanes);
             }
         };
+        if lanes > 4 {
+            needs.helper(Helper::VecStruct(d, lanes));
+            return crate::helpers::vec_struct_name(d, lanes);
+        }
         format!("{builtin}{lanes}")
     }
 
@@ -378,15 +382,6 @@ impl Dialect for Cuda {
                  }\n"
                 .into(),
             ),
-            Helper::VecStruct(d, lanes) => {
-                let fields = ["x", "y", "z", "w"].iter().take(lanes as usize).copied().collect::<Vec<_>>().join(", ");
-                let align = d.size_bytes() * lanes as usize;
-                Some(format!(
-                    "// {lanes} x {d}, aligned like a native vector type.\n\
-                     struct __align__({align}) mt_{d}x{lanes} {{\n    {} {fields};\n}};\n",
-                    d.cuda_name()
-                ))
-            }
             _ => None,
         }
     }

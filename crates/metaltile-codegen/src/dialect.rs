@@ -41,7 +41,8 @@ pub(crate) enum Helper {
     LocalIndex,
     /// CUDA: the lane of the thread in its warp.
     Lane,
-    /// CUDA: an aligned struct for a vector type CUDA has no (non-deprecated) built-in for.
+    /// An aligned struct for a vector type the target has no (non-deprecated) built-in for:
+    /// CUDA's 16-bit and 4-lane 64-bit vectors, and every 8-lane vector.
     VecStruct(DType, u8),
     /// Float to this integer type: truncate, saturate, NaN to 0.
     FloatToInt(DType),

@@ -21,8 +21,40 @@ pub(crate) fn text(h: Helper, d: &dyn Dialect, needs: &mut Needs, kernel: &str) 
         Helper::I64ToBf16 => Ok(i64_to_bf16(&cx)),
         Helper::SimdReduce(r, t) => simd_reduce(&mut cx, r, t),
         Helper::SimdScan(s, t) => simd_scan(&mut cx, s, t),
+        Helper::VecStruct(t, lanes) => Ok(vec_struct(d, t, lanes)),
         other => Err(cx.unsupported(format!("helper {other:?}"))),
     }
+}
+
+/// The field that holds lane `lane` of a vector of `lanes`: `x y z w` in the targets' own
+/// vector types (up to four lanes), `e0`..`e7` in the 8-lane structs of [`vec_struct`].
+pub(crate) fn lane_field(lanes: u8, lane: u8) -> String {
+    match (lanes, lane) {
+        (2..=4, 0..=3) => ["x", "y", "z", "w"][lane as usize].to_string(),
+        _ => format!("e{lane}"),
+    }
+}
+
+/// The name of the struct standing for a vector type the target lacks.
+pub(crate) fn vec_struct_name(d: DType, lanes: u8) -> String {
+    format!("mt_{d}x{lanes}")
+}
+
+/// A struct standing for `lanes` × `t`, aligned to its size so that one load or store moves
+/// it whole (a 16-byte access for 8 × bf16).
+fn vec_struct(d: &dyn Dialect, t: DType, lanes: u8) -> String {
+    let fields = (0..lanes).map(|l| lane_field(lanes, l)).collect::<Vec<_>>().join(", ");
+    let align = t.size_bytes() * lanes as usize;
+    let aligned = match d.target() {
+        crate::Target::Cuda => format!("__align__({align})"),
+        crate::Target::Msl => format!("alignas({align})"),
+    };
+    format!(
+        "// {lanes} x {t}, aligned to its size: one access moves it whole.\n\
+         struct {aligned} {} {{\n    {} {fields};\n}};\n",
+        vec_struct_name(t, lanes),
+        d.scalar_type(t)
+    )
 }
 
 /// The accumulator dtype of collectives: f16/bf16 accumulate in f32 and round once.

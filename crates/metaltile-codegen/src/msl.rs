@@ -45,7 +45,12 @@ impl Dialect for Msl {
         d.msl_name()
     }
 
-    fn vector_type(&self, d: DType, lanes: u8, _needs: &mut Needs) -> String {
+    fn vector_type(&self, d: DType, lanes: u8, needs: &mut Needs) -> String {
+        if lanes > 4 {
+            // Metal's vector types stop at four lanes.
+            needs.helper(crate::dialect::Helper::VecStruct(d, lanes));
+            return crate::helpers::vec_struct_name(d, lanes);
+        }
         format!("{}{lanes}", d.msl_name())
     }
 

@@ -6,7 +6,7 @@ use crate::analysis::Analysis;
 use crate::dialect::{Cas, Dialect, FileParts, LaneOperand, Needs, Reduce, Scan, Space};
 use crate::error::CodegenError;
 use crate::expr::Cx;
-use crate::helpers;
+use crate::helpers::{self, lane_field};
 use crate::names::NameTable;
 use metaltile_ir::{ArraySpace, Block, Constant, DType, Inst, Kernel, MemRef, Op, ParamKind, SimdOp, Ty, ValueId};
 use std::fmt::Write;
@@ -216,7 +216,17 @@ impl<'a> Printer<'a> {
             return z;
         }
         let vt = self.type_name(t);
-        self.d.make_vector(&vt, &vec![z; t.lanes as usize])
+        self.vector_of(t, &vt, &vec![z; t.lanes as usize])
+    }
+
+    /// A vector value from its elements: the dialect's own spelling for its vector types,
+    /// aggregate initialization for the 8-lane structs ([`vec_struct`]).
+    fn vector_of(&self, t: Ty, vector_type: &str, elems: &[String]) -> String {
+        if t.lanes > 4 {
+            format!("{vector_type}{{{}}}", elems.join(", "))
+        } else {
+            self.d.make_vector(vector_type, elems)
+        }
     }
 
     fn block(&mut self, b: &Block, depth: usize, y: &Yield, top: bool) -> Result<(), CodegenError> {
@@ -433,14 +443,14 @@ impl<'a> Printer<'a> {
                 self.d.bitcast(d, *to, &x)
             }
             Op::Extract { vector, lane } => {
-                let field = ["x", "y", "z", "w"].get(*lane as usize).copied().unwrap_or("x");
-                format!("{}.{field}", self.v(*vector))
+                let lanes = self.ty(*vector)?.lanes;
+                format!("{}.{}", self.v(*vector), lane_field(lanes, *lane))
             }
             Op::MakeVector { elems } => {
                 let t = self.ty(r)?;
                 let vt = self.type_name(t);
                 let e: Vec<String> = elems.iter().map(|e| self.v(*e)).collect();
-                self.d.make_vector(&vt, &e)
+                self.vector_of(t, &vt, &e)
             }
             Op::Load { mem, index, lanes } => {
                 let (base, space, _) = self.mem(*mem)?;

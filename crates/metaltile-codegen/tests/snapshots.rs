@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bucket_count, row_sum, silu};
+use common::{bucket_count, row_sum, silu, wide_reverse};
 use insta::assert_snapshot;
 use metaltile::ir::DType;
 use metaltile_codegen::{emit, Target};
@@ -20,6 +20,11 @@ fn both(name: &str, k: &metaltile::ir::Kernel) {
 #[test]
 fn elementwise_f32() {
     both("silu_f32", &silu(DType::F32));
+}
+
+#[test]
+fn eight_lane_accesses_bf16() {
+    both("wide_reverse_bf16", &wide_reverse(DType::BF16));
 }
 
 #[test]

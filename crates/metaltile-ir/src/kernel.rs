@@ -19,7 +19,8 @@ impl fmt::Display for ValueId {
     }
 }
 
-/// The type of a value: a dtype and a width of 1 (scalar), 2 or 4 (vector).
+/// The type of a value: a dtype and a width of 1 (scalar), 2, 4 or 8 (vector; see
+/// [`Ty::VECTOR_LANES`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ty {
     pub dtype: DType,
@@ -35,6 +36,21 @@ impl Ty {
     }
     pub fn is_scalar(self) -> bool {
         self.lanes == 1
+    }
+    /// The widths a vector may have. Eight lanes exist for 16-byte accesses of 16-bit types
+    /// (and 32-byte ones of 32-bit types); wider elements stop at four.
+    pub const VECTOR_LANES: [u8; 3] = [2, 4, 8];
+    /// Why a vector of `lanes` elements of `d` cannot exist, if it cannot.
+    pub fn vector_problem(d: DType, lanes: u8) -> Option<String> {
+        if !Ty::VECTOR_LANES.contains(&lanes) {
+            Some(format!("vectors have 2, 4 or 8 lanes, not {lanes}"))
+        } else if d.is_bool() {
+            Some("vectors of bool are not supported".into())
+        } else if lanes == 8 && d.size_bytes() > 4 {
+            Some(format!("8-lane vectors are of types of at most 4 bytes, not {d}"))
+        } else {
+            None
+        }
     }
 }
 

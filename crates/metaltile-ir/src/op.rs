@@ -487,7 +487,7 @@ pub enum Op {
         vector: ValueId,
         lane: u8,
     },
-    /// A vector from 2 or 4 scalars of one dtype.
+    /// A vector from 2, 4 or 8 scalars of one dtype.
     MakeVector {
         elems: Vec<ValueId>,
     },

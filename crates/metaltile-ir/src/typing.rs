@@ -144,8 +144,8 @@ impl Op {
                 s(t.dtype)
             }
             Op::MakeVector { elems } => {
-                if elems.len() != 2 && elems.len() != 4 {
-                    return Err(err(self, format!("vectors have 2 or 4 lanes, not {}", elems.len())));
+                if !Ty::VECTOR_LANES.iter().any(|l| *l as usize == elems.len()) {
+                    return Err(err(self, format!("vectors have 2, 4 or 8 lanes, not {}", elems.len())));
                 }
                 let mut d = None;
                 for e in elems {
@@ -156,16 +156,18 @@ impl Op {
                     d = Some(t);
                 }
                 let d = d.ok_or_else(|| err(self, "empty vector"))?;
+                if let Some(problem) = Ty::vector_problem(d, elems.len() as u8) {
+                    return Err(err(self, problem));
+                }
                 Ok(Some(Ty::vector(d, elems.len() as u8)))
             }
             Op::Load { mem, index, lanes } => {
                 check_index(k, self, *index)?;
                 let d = mem_dtype(k, self, *mem, false)?;
-                if ![1, 2, 4].contains(lanes) {
-                    return Err(err(self, format!("loads are 1, 2 or 4 wide, not {lanes}")));
-                }
-                if *lanes > 1 && d.is_bool() {
-                    return Err(err(self, "vector loads of bool are not supported"));
+                if *lanes > 1 {
+                    if let Some(problem) = Ty::vector_problem(d, *lanes) {
+                        return Err(err(self, format!("{problem} (a {lanes}-wide load of {d})")));
+                    }
                 }
                 Ok(Some(Ty::vector(d, *lanes)))
             }

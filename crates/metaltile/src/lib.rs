@@ -29,12 +29,13 @@ pub use metaltile_macros::helper;
 pub mod prelude {
     pub use crate::dsl::{
         atomic_add, atomic_and, atomic_compare_exchange, atomic_exchange, atomic_max, atomic_min, atomic_or,
-        atomic_xor, global_id, grid_size, group_id, group_size, lane_id, lit_bool, lit_float, lit_int, load2, load4,
-        local_id, local_index, masked_load, num_groups, num_simdgroups, private_array, select, simd_all, simd_any,
-        simd_ballot, simd_broadcast, simd_max, simd_min, simd_prefix_sum, simd_prefix_sum_exclusive, simd_product,
-        simd_shuffle, simd_shuffle_down, simd_shuffle_up, simd_shuffle_xor, simd_sum, simdgroup_barrier, simdgroup_id,
-        store2, store4, threadgroup_array, threadgroup_barrier, AtomicScalar, Buf, BufMut, Dim3, Float, IndexType, Int,
-        Local, Logical, Memory, Numeric, Scalar, Shared, Signed, Val, Var, WritableMemory, SIMD_WIDTH,
+        atomic_xor, elem_bytes, global_id, grid_size, group_id, group_size, lane_id, lit_bool, lit_float, lit_int,
+        load2, load4, load8, local_id, local_index, masked_load, num_groups, num_simdgroups, private_array, select,
+        simd_all, simd_any, simd_ballot, simd_broadcast, simd_max, simd_min, simd_prefix_sum,
+        simd_prefix_sum_exclusive, simd_product, simd_shuffle, simd_shuffle_down, simd_shuffle_up, simd_shuffle_xor,
+        simd_sum, simdgroup_barrier, simdgroup_id, store2, store4, store8, threadgroup_array, threadgroup_barrier,
+        AtomicScalar, Buf, BufMut, Dim3, Float, IndexType, Int, Local, Logical, Memory, Numeric, Scalar, Shared,
+        Signed, Val, Var, WritableMemory, SIMD_WIDTH,
     };
     pub use crate::{helper, kernel};
     pub use half::{bf16, f16};

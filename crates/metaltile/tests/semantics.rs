@@ -848,3 +848,53 @@ fn out_of_range_inferred_literal_is_a_trace_error() {
     let e = wraps::ir(None, &ConstArgs::new()).unwrap_err();
     assert!(e.to_string().contains("300 does not fit in u8"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Eight-lane vector accesses
+// ---------------------------------------------------------------------------------------
+
+#[kernel]
+fn reverse_eights(x: &[u16], y: &mut [u16], n: u32) {
+    let base = global_id().x * 8;
+    if base < n {
+        let [a, b, c, d, e, f, g, h] = load8(&x, base);
+        store8(&y, base, [h, g, f, e, d, c, b, a]);
+    }
+}
+
+#[test]
+fn eight_lane_loads_and_stores_move_eight_consecutive_elements() {
+    let x = inputs(512, |v| v as u16);
+    let n = x.len() as u32;
+    let got: Vec<u16> = launch(&ir(reverse_eights::DEF, None), &x, n).unwrap();
+    let want: Vec<u16> = (0..x.len()).map(|i| x[i / 8 * 8 + 7 - i % 8]).collect();
+    assert_eq!(got, want);
+}
+
+#[kernel]
+fn misaligned_eight(x: &[u16], y: &mut [u16], n: u32) {
+    let base = global_id().x * 8 + 4;
+    if base + 8 <= n {
+        let [a, b, c, d, e, f, g, h] = load8(&x, base);
+        store8(&y, base, [h, g, f, e, d, c, b, a]);
+    }
+}
+
+#[test]
+fn a_misaligned_eight_lane_load_is_an_error() {
+    let x = inputs(256, |v| v as u16);
+    let e = launch::<u16, u16>(&ir(misaligned_eight::DEF, None), &x, 256).unwrap_err();
+    assert!(e.to_string().contains("misaligned 8-wide"), "{e}");
+}
+
+#[test]
+fn eight_lanes_of_a_64_bit_type_are_a_trace_error() {
+    #[kernel]
+    fn wide_i64(x: &[i64], y: &mut [i64], _n: u32) {
+        let base = global_id().x * 8;
+        let [a, b, c, d, e, f, g, h] = load8(&x, base);
+        store8(&y, base, [h, g, f, e, d, c, b, a]);
+    }
+    let e = wide_i64::ir(None, &ConstArgs::new()).unwrap_err();
+    assert!(e.to_string().contains("8-lane vectors are of types of at most 4 bytes, not i64"), "{e}");
+}

@@ -107,7 +107,26 @@ pub type KernelFn = fn(DType) -> Kernel;
 
 /// The DSL kernels, by name.
 pub fn dsl_kernels() -> Vec<(&'static str, KernelFn)> {
-    vec![("silu", silu), ("row_sum", row_sum), ("bucket_count", bucket_count)]
+    vec![("silu", silu), ("row_sum", row_sum), ("bucket_count", bucket_count), ("wide_reverse", wide_reverse)]
+}
+
+/// Eight elements per thread in one 8-lane load and one 8-lane store, reversed (the 16-byte
+/// accesses of 16-bit types; 32-byte ones for f32).
+pub fn wide_reverse(d: DType) -> Kernel {
+    struct K;
+    impl FloatKernel for K {
+        fn build<T: Float>(self, d: DType) -> IrResult<Kernel> {
+            trace("wide_reverse", Some(d), || {
+                let x = declare::input::<T>("x");
+                let y = declare::output::<T>("y");
+                let base = dsl::Named::named(global_id().x * lit_int(8), "base");
+                let v = load8(&x, base);
+                store8(&y, base, [v[7], v[6], v[5], v[4], v[3], v[2], v[1], v[0]]);
+                Ok(())
+            })
+        }
+    }
+    build_float("wide_reverse", Some(d), K).unwrap()
 }
 
 pub fn float_dtypes() -> [DType; 3] {

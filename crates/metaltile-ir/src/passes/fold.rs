@@ -259,6 +259,9 @@ fn binary_identity(op: BinaryOp, d: DType, c: Constant) -> Option<Identity> {
         BinaryOp::Mul | BinaryOp::Div if one => Some(Identity::Operand),
         BinaryOp::Mul if zero => Some(Identity::Const(Constant::from_bits(d, 0))),
         BinaryOp::And if all_ones => Some(Identity::Operand),
+        // Annihilators: a branch on `false & runtime` (a layout a dtype cannot take) folds away.
+        BinaryOp::And if zero => Some(Identity::Const(Constant::from_bits(d, 0))),
+        BinaryOp::Or if all_ones => Some(Identity::Const(c)),
         _ => None,
     }
 }
@@ -313,6 +316,24 @@ mod tests {
         let mut again = after.clone();
         assert!(!super::run(&mut again).unwrap());
         assert_eq!(again, after);
+    }
+
+    #[test]
+    fn and_with_zero_and_or_with_all_ones_fold_to_the_constant() {
+        let mut b = Builder::new("k", None);
+        let y = b.buffer_param("y", DType::U32, true);
+        let zero = konst(&mut b, Constant::u32(0));
+        let ones = konst(&mut b, Constant::u32(u32::MAX));
+        let x = b.value(Op::Load { mem: y, index: zero, lanes: 1 }).unwrap();
+        let and = bin(&mut b, B::And, x, zero);
+        let or = bin(&mut b, B::Or, ones, x);
+        let one = konst(&mut b, Constant::u32(1));
+        b.push(Op::Store { mem: y, index: zero, value: and }).unwrap();
+        b.push(Op::Store { mem: y, index: one, value: or }).unwrap();
+        let k = b.finish().unwrap();
+        let (after, changed) = apply(&k, "fold", &with_buffers(&[(0, vec![0x1234_5678, 7])]), 1);
+        assert!(changed);
+        assert_eq!(count(&after, is_binary), 0, "{}", print_kernel(&after));
     }
 
     #[test]
@@ -425,7 +446,11 @@ mod tests {
         // Bool and/or/xor.
         assert!(int_identity(DType::Bool, B::And, Constant::bool(true), false).0);
         assert!(int_identity(DType::Bool, B::Or, Constant::bool(false), true).0);
-        assert!(!int_identity(DType::Bool, B::Or, Constant::bool(true), false).0);
+        // Annihilators: x & false, x & 0 and x | true fold to the constant.
+        assert_eq!(int_identity(DType::Bool, B::And, Constant::bool(false), true), (true, true));
+        assert_eq!(int_identity(DType::U32, B::And, Constant::u32(0), false), (true, true));
+        assert_eq!(int_identity(DType::Bool, B::Or, Constant::bool(true), false), (true, false));
+        assert!(!int_identity(DType::Bool, B::Xor, Constant::bool(true), false).0);
     }
 
     #[test]

@@ -92,6 +92,13 @@ pub fn threadgroup_array<T: Scalar>(len: Val<u32>) -> Shared<T> {
     Shared::from_mem(array::<T>(len, ArraySpace::Threadgroup, "shared"))
 }
 
+/// The size of one `T` in bytes, a compile-time constant: kernels generic over the element
+/// type branch on it to pick an access width (`if elem_bytes::<T>() == 2 { load8 } else { load4 }`),
+/// and the branch not taken folds away.
+pub fn elem_bytes<T: Scalar>() -> Val<u32> {
+    crate::dsl::lit_int::<u32>(T::DTYPE.size_bytes() as i128)
+}
+
 /// A thread-private array of `len` elements; `len` must be a compile-time constant.
 pub fn private_array<T: Scalar>(len: Val<u32>) -> Local<T> {
     Local::from_mem(array::<T>(len, ArraySpace::Private, "local"))
@@ -147,6 +154,11 @@ pub fn load2<T: Scalar, I: IndexType>(m: &impl Memory<T>, i: Val<I>) -> [Val<T>;
 pub fn load4<T: Scalar, I: IndexType>(m: &impl Memory<T>, i: Val<I>) -> [Val<T>; 4] {
     load_vec::<T, I, 4>(m, i)
 }
+/// Eight consecutive elements starting at `i`, which must be a multiple of 8 (one 8-wide
+/// access: 16 bytes of a 16-bit type, the widest single load a GPU thread issues).
+pub fn load8<T: Scalar, I: IndexType>(m: &impl Memory<T>, i: Val<I>) -> [Val<T>; 8] {
+    load_vec::<T, I, 8>(m, i)
+}
 /// Store two consecutive elements at `i` (a multiple of 2).
 pub fn store2<T: Scalar, I: IndexType>(m: &impl WritableMemory<T>, i: Val<I>, v: [Val<T>; 2]) {
     store_vec::<T, I, 2>(m, i, v)
@@ -154,6 +166,11 @@ pub fn store2<T: Scalar, I: IndexType>(m: &impl WritableMemory<T>, i: Val<I>, v:
 /// Store four consecutive elements at `i` (a multiple of 4).
 pub fn store4<T: Scalar, I: IndexType>(m: &impl WritableMemory<T>, i: Val<I>, v: [Val<T>; 4]) {
     store_vec::<T, I, 4>(m, i, v)
+}
+
+/// Store eight consecutive elements at `i` (a multiple of 8).
+pub fn store8<T: Scalar, I: IndexType>(m: &impl WritableMemory<T>, i: Val<I>, v: [Val<T>; 8]) {
+    store_vec::<T, I, 8>(m, i, v)
 }
 
 fn atomic<T: AtomicScalar, I: IndexType>(op: AtomicOp, m: &impl WritableMemory<T>, i: Val<I>, v: Val<T>) -> Val<T> {

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Time one kind of kernel at one shape under several launch strategies (`tile bench --strategy`),
+# f32 and bf16, without peers: which plan should the planner pick on this GPU?
+#   usage: scripts/gpu-sweep.sh FILTER SHAPE STRATEGY...     (env: OUT, TILE, RUNS)
+# Prints one table per strategy and writes each run's JSON to $OUT/sweep/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+TILE=${TILE:-target/release/tile}
+OUT=${OUT:-./gpu-out}
+mkdir -p "$OUT/sweep"
+filter=$1 shape=$2
+shift 2
+for s in auto "$@"; do
+  strategy=()
+  [ "$s" = auto ] || strategy=(--strategy "$s")
+  name="$filter-$shape-${s//:/_}"
+  "$TILE" bench --backend cuda --peer none --filter "$filter" --shape "$shape" "${strategy[@]}" \
+    --runs "${RUNS:-50}" --out "$OUT/sweep/$name.json" 2>&1 | grep -E "^$filter|error" | grep -v "^family"
+done
