@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 TILE=${TILE:-target/release/tile}
 OUT=${OUT:-./gpu-out}
-mkdir -p "$OUT/sweep"
+mkdir -p "$OUT/sweep"  # callers tar it: only 8 files come back from a device run
 filter=$1 shape=$2
 shift 2
 for s in auto "$@"; do
@@ -15,5 +15,5 @@ for s in auto "$@"; do
   [ "$s" = auto ] || strategy=(--strategy "$s")
   name="$filter-$shape-${s//:/_}"
   "$TILE" bench --backend cuda --peer none --filter "$filter" --shape "$shape" "${strategy[@]}" \
-    --runs "${RUNS:-50}" --out "$OUT/sweep/$name.json" 2>&1 | grep -E "^$filter|error" | grep -v "^family"
+    --runs "${RUNS:-50}" --out "$OUT/sweep/$name.json" 2>&1 | grep -F -e "${shape//x/×}" -e error
 done

@@ -158,6 +158,13 @@ pub struct BenchArgs {
     /// Only these dtypes (repeatable; default: every float dtype on quick shapes, f32 and bf16 on full ones).
     #[arg(long)]
     pub dtype: Vec<String>,
+    /// Time these shapes of the data input instead of the size's, e.g. `4096x8192` (repeatable).
+    #[arg(long, value_name = "DIMS")]
+    pub shape: Vec<String>,
+    /// Launch row ops this way instead of the planner's choice: `registers:PER_THREAD:TPR`,
+    /// `looped`, `split:CHUNKS` (softmax, norms), `rows:TPR`, `split:CHUNKS` (row reductions).
+    #[arg(long, value_name = "STRATEGY")]
+    pub strategy: Option<String>,
     /// Timed runs per shape (the median is reported).
     #[arg(long, default_value_t = 50)]
     pub runs: usize,

@@ -15,11 +15,11 @@ mod kernels;
 pub mod method;
 pub mod stats;
 
-pub use kernels::{bench_copy, bench_fill, COPY_PER_THREAD};
+pub use kernels::{bench_copy, bench_fill, bench_flush, COPY_PER_THREAD};
 pub use method::{copy_bandwidth, CopyBandwidth, Flusher, Method};
 pub use stats::{gbps, geomean, Stats};
 
-use crate::ops::OpParams;
+use crate::ops::{OpParams, Strategy};
 use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::tensor::HostTensor;
@@ -75,11 +75,22 @@ pub struct BenchOptions {
     pub size: BenchSize,
     /// Dtypes to time.
     pub dtypes: Vec<DType>,
+    /// Shapes to time instead of the size's (each kernel's data input).
+    pub shapes: Option<Vec<Vec<usize>>>,
+    /// The launch strategy of row ops, instead of the planner's.
+    pub strategy: Option<Strategy>,
 }
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        BenchOptions { warmup: 10, runs: 50, size: BenchSize::Full, dtypes: BenchSize::Full.default_dtypes() }
+        BenchOptions {
+            warmup: 10,
+            runs: 50,
+            size: BenchSize::Full,
+            dtypes: BenchSize::Full.default_dtypes(),
+            shapes: None,
+            strategy: None,
+        }
     }
 }
 
@@ -122,6 +133,8 @@ pub struct BenchResult {
     pub flushed: bool,
     /// The comparison with the f64 reference (absent when not checked).
     pub check: Option<Check>,
+    /// How a row op was launched (see [`Strategy`]); absent for elementwise ops.
+    pub strategy: Option<String>,
     /// Set when the kernel could not be run at this shape; the times are then 0.
     pub error: Option<String>,
 }
@@ -152,7 +165,8 @@ pub fn cases(filter: Option<&str>, opts: &BenchOptions) -> Vec<BenchCase> {
     let mut out = Vec::new();
     for entry in registry::all().into_iter().filter(|e| selects(filter, e)) {
         for &dtype in &opts.dtypes {
-            for shape in shapes(&entry, opts.size) {
+            let shapes = opts.shapes.clone().unwrap_or_else(|| shapes(&entry, opts.size));
+            for shape in shapes {
                 out.push(BenchCase { entry, dtype, shape });
             }
         }
@@ -247,7 +261,7 @@ impl Bench {
             .iter()
             .map(|t| dev.from_f64(dtype, &t.shape, &t.data))
             .collect::<Result<_>>()?;
-        let params = OpParams::default();
+        let params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
         let plan = op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
         let bytes = plan.bytes_moved();
         let flusher = self.flusher.as_ref().filter(|_| self.method.flushes(bytes));
@@ -274,6 +288,7 @@ impl Bench {
             copy_pct: self.copy_gbps().map(|c| 100.0 * rate / c),
             flushed: flusher.is_some(),
             check,
+            strategy: op.strategy(&case.shape, &params).map(|s| s.to_string()),
             ..self.blank(case)
         };
         let names = op.inputs().iter().copied();
@@ -354,7 +369,7 @@ mod tests {
     use metaltile_runtime::BackendKind;
 
     fn quick(runs: usize) -> BenchOptions {
-        BenchOptions { warmup: 1, runs, size: BenchSize::Quick, dtypes: vec![DType::F32] }
+        BenchOptions { warmup: 1, runs, size: BenchSize::Quick, dtypes: vec![DType::F32], ..BenchOptions::default() }
     }
 
     #[test]
@@ -403,7 +418,7 @@ mod tests {
         use metaltile_codegen::{emit, Target};
         use metaltile_ir::{passes, ConstArgs};
         let mut sources = Vec::new();
-        for def in [bench_copy::DEF, bench_fill::DEF] {
+        for def in [bench_copy::DEF, bench_fill::DEF, bench_flush::DEF] {
             let mut k = def.ir(None, &ConstArgs::new()).unwrap();
             passes::run_pipeline(&mut k).unwrap();
             for target in Target::ALL {
@@ -415,13 +430,29 @@ mod tests {
     }
 
     #[test]
-    fn the_fill_kernel_writes_every_element() {
+    fn the_flush_reads_a_zeroed_buffer_and_leaves_it_unchanged() {
         let dev = Device::cpu();
         let f = Flusher::new(&dev, 4 * 1000 + 3).unwrap();
         f.flush(&dev).unwrap();
         f.flush(&dev).unwrap();
-        assert_eq!(f.buffer_for_test().to_vec::<u32>().unwrap(), vec![2; 1000]);
+        assert_eq!(f.buffer_for_test().to_vec::<u32>().unwrap(), vec![0; 1000]);
         assert!(Flusher::new(&dev, 1 << 36).is_err());
+    }
+
+    #[test]
+    fn the_flush_kernel_stores_only_the_value_it_looks_for() {
+        use metaltile_runtime::KernelArg;
+        let dev = Device::cpu();
+        let p = dev.pipeline(&bench_flush::DEF, None, &metaltile_ir::ConstArgs::new()).unwrap();
+        let buf = dev.upload(&[5u32, 7, 9, 11], &[4]).unwrap();
+        let run = |never: u32| {
+            let sink = dev.upload(&[0u32], &[1]).unwrap();
+            let args = [KernelArg::Buffer(&buf), KernelArg::Buffer(&sink), KernelArg::u32(4), KernelArg::u32(never)];
+            dev.launch(&p, metaltile_ir::Geometry::linear(1, 4), &args).unwrap();
+            sink.to_vec::<u32>().unwrap()[0]
+        };
+        assert_eq!(run(9), 9);
+        assert_eq!(run(3), 0);
     }
 
     #[test]

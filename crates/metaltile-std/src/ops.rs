@@ -13,8 +13,9 @@ pub const ELEMENTWISE_GROUP: u32 = 256;
 /// of the others (short rows share one); a multiple of 32 because rows reduce with
 /// simdgroup collectives.
 pub const ROW_GROUP: u32 = 256;
-/// Elements per thread the register plans choose from (`per_thread`, multiples of 4).
-pub const PER_THREAD_CHOICES: [u32; 4] = [4, 8, 16, 32];
+/// Elements per thread the register plans choose from (`per_thread`, multiples of 8: a
+/// thread's elements are whole packs, one 16-byte access each for 16-bit types).
+pub const PER_THREAD_CHOICES: [u32; 3] = [8, 16, 32];
 /// Most threads per row the register plans use. A threadgroup of 256 threads launches
 /// whatever registers the compiler gives each thread (at most 255 of a 64K file); larger
 /// ones would need the emitted kernel to declare its threadgroup size (`__launch_bounds__`)
@@ -276,11 +277,109 @@ pub enum StdOp {
 pub struct OpParams {
     /// Epsilon of the norms.
     pub eps: f32,
+    /// How to launch the op, when not the planner's choice (row ops only): for measuring the
+    /// alternatives on a device.
+    pub strategy: Option<Strategy>,
 }
 
 impl Default for OpParams {
     fn default() -> Self {
-        OpParams { eps: DEFAULT_EPS }
+        OpParams { eps: DEFAULT_EPS, strategy: None }
+    }
+}
+
+/// A launch strategy of a row op, as `tile bench --strategy` spells it:
+/// `registers:PER_THREAD:TPR`, `looped`, `split:CHUNKS` (softmax and the norms), `rows:TPR`,
+/// `split:CHUNKS` (the row reductions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `registers:PER_THREAD:TPR`
+    Registers { per_thread: u32, tpr: u32 },
+    /// `looped`
+    Looped,
+    /// `rows:TPR`
+    Rows { tpr: u32 },
+    /// `split:CHUNKS`
+    Split { chunks: u32 },
+}
+
+impl Strategy {
+    /// The strategy as softmax and the norms take it, if it is one of theirs.
+    pub fn row(self) -> Option<RowStrategy> {
+        match self {
+            Strategy::Registers { per_thread, tpr } => Some(RowStrategy::Registers { per_thread, tpr }),
+            Strategy::Looped => Some(RowStrategy::Looped),
+            Strategy::Split { chunks } => Some(RowStrategy::Split { chunks }),
+            Strategy::Rows { .. } => None,
+        }
+    }
+    /// The strategy as the row reductions take it, if it is one of theirs.
+    pub fn reduce(self) -> Option<ReduceStrategy> {
+        match self {
+            Strategy::Rows { tpr } => Some(ReduceStrategy::Rows { tpr }),
+            Strategy::Split { chunks } => Some(ReduceStrategy::Split { chunks }),
+            _ => None,
+        }
+    }
+}
+
+impl From<RowStrategy> for Strategy {
+    fn from(s: RowStrategy) -> Self {
+        match s {
+            RowStrategy::Registers { per_thread, tpr } => Strategy::Registers { per_thread, tpr },
+            RowStrategy::Looped => Strategy::Looped,
+            RowStrategy::Split { chunks } => Strategy::Split { chunks },
+        }
+    }
+}
+
+impl From<ReduceStrategy> for Strategy {
+    fn from(s: ReduceStrategy) -> Self {
+        match s {
+            ReduceStrategy::Rows { tpr } => Strategy::Rows { tpr },
+            ReduceStrategy::Split { chunks } => Strategy::Split { chunks },
+        }
+    }
+}
+
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Strategy::Registers { per_thread, tpr } => write!(f, "registers:{per_thread}:{tpr}"),
+            Strategy::Looped => write!(f, "looped"),
+            Strategy::Rows { tpr } => write!(f, "rows:{tpr}"),
+            Strategy::Split { chunks } => write!(f, "split:{chunks}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let num = |i: usize| -> std::result::Result<u32, String> {
+            parts
+                .get(i)
+                .ok_or_else(|| format!("strategy `{s}` lacks a number after its {i}th `:`"))?
+                .parse()
+                .map_err(|e| format!("strategy `{s}`: `{}` is not a count ({e})", parts[i]))
+        };
+        let want = |count: usize| {
+            if parts.len() == count {
+                Ok(())
+            } else {
+                Err(format!("strategy `{s}` has {} fields, `{}` takes {count}", parts.len(), parts[0]))
+            }
+        };
+        match parts[0] {
+            "registers" => want(3).and_then(|_| Ok(Strategy::Registers { per_thread: num(1)?, tpr: num(2)? })),
+            "looped" => want(1).map(|_| Strategy::Looped),
+            "rows" => want(2).and_then(|_| Ok(Strategy::Rows { tpr: num(1)? })),
+            "split" => want(2).and_then(|_| Ok(Strategy::Split { chunks: num(1)? })),
+            other => Err(format!(
+                "unknown strategy `{other}`: expected registers:PER_THREAD:TPR, looped, rows:TPR or split:CHUNKS"
+            )),
+        }
     }
 }
 
@@ -366,13 +465,39 @@ impl StdOp {
             });
         }
         let x = inputs[0];
+        let unfit = |s: Strategy| RuntimeError::BadParameter {
+            op: self.name().into(),
+            name: "strategy".into(),
+            reason: format!("`{s}` is not a strategy of this op"),
+        };
+        let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
+        if let (StdOp::Unary(_) | StdOp::Binary(_), Some(s)) = (self, params.strategy) {
+            return Err(unfit(s));
+        }
         match self {
             StdOp::Unary(k) => unary_plan(dev, k, x),
             StdOp::Binary(k) => binary_plan(dev, k, x, inputs[1]),
-            StdOp::Reduce(k) => reduce_rows_plan(dev, k, x),
-            StdOp::Softmax => softmax_plan(dev, x),
-            StdOp::RmsNorm => rms_norm_plan(dev, x, inputs[1], params.eps),
-            StdOp::LayerNorm => layer_norm_plan(dev, x, inputs[1], inputs[2], params.eps),
+            StdOp::Reduce(k) => {
+                let s = params.strategy.map(|s| s.reduce().ok_or_else(|| unfit(s))).transpose()?;
+                reduce_rows_plan_with(dev, k, x, s)
+            }
+            StdOp::Softmax => softmax_plan_with(dev, x, row?),
+            StdOp::RmsNorm => rms_norm_plan_with(dev, x, inputs[1], params.eps, row?),
+            StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
+        }
+    }
+
+    /// The strategy [`StdOp::plan`] takes for a data input of `shape` under `params` (row
+    /// ops; `None` for the others).
+    pub fn strategy(self, shape: &[usize], params: &OpParams) -> Option<Strategy> {
+        let (rows, n) = match shape.split_last() {
+            Some((n, lead)) => (lead.iter().product::<usize>() as u32, *n as u32),
+            None => (1, 1),
+        };
+        match self {
+            StdOp::Unary(_) | StdOp::Binary(_) => None,
+            StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),
+            _ => Some(params.strategy.unwrap_or_else(|| row_strategy(rows, n).into())),
         }
     }
 }

@@ -125,7 +125,13 @@ fn plan_counts_each_buffer_once() {
 #[test]
 fn quick_bench_times_every_kernel() {
     let dev = Device::cpu();
-    let opts = BenchOptions { warmup: 0, runs: 3, size: BenchSize::Quick, dtypes: vec![DType::F32] };
+    let opts = BenchOptions {
+        warmup: 0,
+        runs: 3,
+        size: BenchSize::Quick,
+        dtypes: vec![DType::F32],
+        ..BenchOptions::default()
+    };
     let results = bench::run(&dev, Some("norm"), &opts);
     assert_eq!(results.len(), 2);
     for r in &results {

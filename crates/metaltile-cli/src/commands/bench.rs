@@ -20,6 +20,7 @@ use metaltile_runtime::BackendKind;
 use metaltile_std::bench::{
     cases, gbps, Bench, BenchCase, BenchOptions, BenchResult, BenchSize, CaseData, Method, SEED,
 };
+use metaltile_std::ops::Strategy;
 use metaltile_std::testing::compare::compare;
 use peer::Peer;
 use protocol::{Inputs, ModeResult, Request, SeedInputs, COPY_OP};
@@ -87,6 +88,32 @@ fn dtypes(args: &BenchArgs, size: BenchSize) -> Result<Vec<DType>, CliError> {
         .collect()
 }
 
+/// `--shape` values, as dimension lists.
+fn shapes(args: &BenchArgs) -> Result<Option<Vec<Vec<usize>>>, CliError> {
+    if args.shape.is_empty() {
+        return Ok(None);
+    }
+    let parse = |s: &String| {
+        s.split(['x', '×', ','])
+            .map(|d| d.trim().parse::<usize>().ok().filter(|d| *d > 0))
+            .collect::<Option<Vec<usize>>>()
+            .ok_or_else(|| CliError::BadArg {
+                flag: "--shape",
+                arg: s.clone(),
+                msg: "a shape is positive dimensions joined by `x`, e.g. 4096x8192".into(),
+            })
+    };
+    args.shape.iter().map(parse).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// The `--strategy` value.
+fn strategy(args: &BenchArgs) -> Result<Option<Strategy>, CliError> {
+    args.strategy
+        .as_ref()
+        .map(|s| s.parse::<Strategy>().map_err(|msg| CliError::BadArg { flag: "--strategy", arg: s.clone(), msg }))
+        .transpose()
+}
+
 /// The peers to start: those asked for, else the backend's usual one (torch on CUDA, mlx on
 /// Metal, none on the CPU). `none` turns them off.
 fn peer_words(args: &BenchArgs, kind: BackendKind) -> Vec<String> {
@@ -113,7 +140,14 @@ fn measure(args: &BenchArgs, json: bool) -> Result<Report, CliError> {
         None if dev.kind() == BackendKind::Cpu => BenchSize::Quick,
         None => BenchSize::Full,
     };
-    let opts = BenchOptions { warmup: args.warmup, runs: args.runs.max(1), size, dtypes: dtypes(args, size)? };
+    let opts = BenchOptions {
+        warmup: args.warmup,
+        runs: args.runs.max(1),
+        size,
+        dtypes: dtypes(args, size)?,
+        shapes: shapes(args)?,
+        strategy: strategy(args)?,
+    };
     let mut method = Method::for_device(&dev);
     if let Some(mib) = args.flush_mib {
         method.flush_bytes = mib << 20;

@@ -1,5 +1,5 @@
 //! The bench's own kernels: a copy that measures the device's copy bandwidth in the same run
-//! as the library's kernels, and a fill that evicts the cache between timed runs.
+//! as the library's kernels, a read that evicts the cache between timed runs, and a fill.
 
 use metaltile::prelude::*;
 
@@ -21,8 +21,23 @@ pub fn bench_copy(x: &[f32], y: &mut [f32], n: u32) {
     crate::kernels::elementwise::map_unary(x, y, n, same);
 }
 
-/// `buf[i] = value`: written over a buffer larger than the cache between timed runs, so a
-/// kernel whose data would fit in the cache is timed reading from memory, as in a model.
+/// Reads `buf[i]` for `i < n` (storing only a value equal to `never`, which the caller makes
+/// sure is absent, so the loads cannot be dropped): run over a buffer larger than the cache
+/// between timed runs, so a kernel whose data would fit in the cache is timed reading from
+/// memory, as in a model. A read leaves the cache full of clean lines; a write would leave
+/// dirty ones that the timed kernel then pays to write back.
+#[kernel]
+pub fn bench_flush(buf: &[u32], sink: &mut [u32], n: u32, never: u32) {
+    let i = global_id().x;
+    if i < n {
+        let v = buf[i];
+        if v == never {
+            sink[0] = v;
+        }
+    }
+}
+
+/// `buf[i] = value` for `i < n`.
 #[kernel]
 pub fn bench_fill(buf: &mut [u32], n: u32, value: u32) {
     let i = global_id().x;

@@ -1,12 +1,11 @@
 //! How a device is prepared for timing: the cache flush between timed runs and the copy
 //! bandwidth every result is compared with.
 
-use super::kernels::{bench_copy, bench_fill, COPY_PER_THREAD};
+use super::kernels::{bench_copy, bench_fill, bench_flush, COPY_PER_THREAD};
 use super::stats::{gbps, Stats};
 use metaltile_ir::{ConstArgs, DType, Geometry};
 use metaltile_runtime::{BackendKind, Buffer, Device, KernelArg, Pipeline, Result, RuntimeError};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// Threads per threadgroup of the bench's own kernels.
@@ -51,37 +50,48 @@ impl Method {
     }
 }
 
-/// A buffer larger than the cache and the kernel that overwrites it.
+/// A buffer larger than the cache and the kernel that reads it through.
 pub struct Flusher {
     pipeline: Arc<Pipeline>,
     buffer: Buffer,
+    sink: Buffer,
     elements: u32,
-    /// Changes every flush, so no run writes what the last one left.
-    value: AtomicU32,
 }
 
+/// What [`bench_flush`] looks for; the flush buffer holds zeros.
+const NEVER: u32 = u32::MAX;
+
 impl Flusher {
-    /// A flusher writing `bytes` (rounded down to whole u32s) on `dev`.
+    /// A flusher reading `bytes` (rounded down to whole u32s) on `dev`.
     pub fn new(dev: &Device, bytes: u64) -> Result<Flusher> {
         let elements = u32::try_from(bytes / 4).map_err(|_| RuntimeError::InvalidShape {
             shape: vec![(bytes / 4) as usize],
-            reason: "the flush buffer is written by a u32-indexed kernel".into(),
+            reason: "the flush buffer is read by a u32-indexed kernel".into(),
         })?;
-        let pipeline = dev.pipeline(&bench_fill::DEF, None, &ConstArgs::new())?;
+        let pipeline = dev.pipeline(&bench_flush::DEF, None, &ConstArgs::new())?;
         let buffer = dev.alloc(DType::U32, &[elements as usize])?;
-        Ok(Flusher { pipeline, buffer, elements, value: AtomicU32::new(0) })
+        // Zero it once: a new buffer's contents are unspecified and must not hold `NEVER`.
+        let fill = dev.pipeline(&bench_fill::DEF, None, &ConstArgs::new())?;
+        let args = [KernelArg::Buffer(&buffer), KernelArg::u32(elements), KernelArg::u32(0)];
+        dev.launch(&fill, Geometry::cover(elements as u64, GROUP), &args)?;
+        let sink = dev.alloc(DType::U32, &[1])?;
+        Ok(Flusher { pipeline, buffer, sink, elements })
     }
 
-    /// The buffer it overwrites.
+    /// The buffer it reads.
     #[cfg(test)]
     pub(crate) fn buffer_for_test(&self) -> &Buffer {
         &self.buffer
     }
 
-    /// Overwrite the whole buffer once and wait for it.
+    /// Read the whole buffer once and wait for it.
     pub fn flush(&self, dev: &Device) -> Result<()> {
-        let v = self.value.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        let args = [KernelArg::Buffer(&self.buffer), KernelArg::u32(self.elements), KernelArg::u32(v)];
+        let args = [
+            KernelArg::Buffer(&self.buffer),
+            KernelArg::Buffer(&self.sink),
+            KernelArg::u32(self.elements),
+            KernelArg::u32(NEVER),
+        ];
         dev.launch(&self.pipeline, Geometry::cover(self.elements as u64, GROUP), &args).map(|_| ())
     }
 }

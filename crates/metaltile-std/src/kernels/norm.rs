@@ -12,8 +12,8 @@
 //! formula `M2 = Σ M2_i + n_i (mean_i - mean)²`, never from Σx² - (Σx)²/n, which cancels.
 
 use super::rows::{
-    add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_chunk, load_row_slice, load_tile, map4, reduce4,
-    row_of, row_reduce, same, set4, span_reduce, square, store_chunk, store_tile, tile_valid, TILE_CHUNKS,
+    add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_row_slice, load_tile, map4, reduce4, row_of,
+    row_reduce, same, set4, span_reduce, square, store_row_slice, store_tile, tile_valid, wide, TILE_CHUNKS,
 };
 use metaltile::prelude::*;
 
@@ -83,14 +83,14 @@ pub fn merge_moments(p: [f32; 3], q: [f32; 3]) -> [f32; 3] {
 /// This thread's (count, Σx, mean, M2) over its columns of `x[start + lo .. start + hi)`:
 /// each tile's own mean and M2 exactly, merged into the running ones.
 #[helper]
-pub fn span_moments<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 4] {
+pub fn span_moments<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, width: u32) -> [f32; 4] {
     let mut count = 0.0f32;
     let mut total = 0.0f32;
     let mut mean = 0.0f32;
     let mut m2 = 0.0f32;
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
-        let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, vec, true);
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+        let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, width, true);
         let k = (count4(k0) + count4(k1)) + (count4(k2) + count4(k3));
         let g = (reduce4(v0, add) + reduce4(v1, add)) + (reduce4(v2, add) + reduce4(v3, add));
         let tile_mean = select(k > 0.0, g / k, 0.0);
@@ -114,21 +114,28 @@ pub fn combine_moments(moments: [f32; 4], count: f32, tpr: u32) -> [f32; 2] {
     [row_mean, row_reduce(m2 + n * d * d, tpr, 0.0, add)]
 }
 
-/// The (mean, M2) of `x[start + lo .. start + hi)`, the layout decided once per launch.
+/// The (mean, M2) of `x[start + lo .. start + hi)` in the layout of rows of `row_len`,
+/// decided once per launch.
 #[helper]
-pub fn span_mean_m2<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
+pub fn span_mean_m2<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, row_len: u32) -> [f32; 2] {
     let mut n = 0.0f32;
     let mut total = 0.0f32;
     let mut mean = 0.0f32;
     let mut m2 = 0.0f32;
-    if vec {
-        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, true);
+    if wide::<T>(row_len) {
+        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, 8);
+        n = a;
+        total = b;
+        mean = c;
+        m2 = d;
+    } else if row_len % 4 == 0 {
+        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, 4);
         n = a;
         total = b;
         mean = c;
         m2 = d;
     } else {
-        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, false);
+        let [a, b, c, d] = span_moments(x, start, lo, hi, tpr, 1);
         n = a;
         total = b;
         mean = c;
@@ -147,21 +154,21 @@ pub fn rms_span<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    width: u32,
     scale: f32,
 ) {
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
-        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, vec, true, 0.0);
+        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
         let y0 = scaled4(x0, w0, scale);
         let y1 = scaled4(x1, w1, scale);
         let y2 = scaled4(x2, w2, scale);
         let y3 = scaled4(x3, w3, scale);
-        store_tile(y, start, base, tpr, hi, vec, true, [y0, y1, y2, y3]);
+        store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
     }
 }
 
-/// [`rms_span`] with the layout decided once per launch.
+/// [`rms_span`] in the layout of rows of `row_len`, decided once per launch.
 #[helper]
 pub fn rms_span_any<T: Float>(
     x: &[T],
@@ -171,13 +178,15 @@ pub fn rms_span_any<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    row_len: u32,
     scale: f32,
 ) {
-    if vec {
-        rms_span(x, w, y, start, lo, hi, tpr, true, scale);
+    if wide::<T>(row_len) {
+        rms_span(x, w, y, start, lo, hi, tpr, 8, scale);
+    } else if row_len % 4 == 0 {
+        rms_span(x, w, y, start, lo, hi, tpr, 4, scale);
     } else {
-        rms_span(x, w, y, start, lo, hi, tpr, false, scale);
+        rms_span(x, w, y, start, lo, hi, tpr, 1, scale);
     }
 }
 
@@ -192,23 +201,23 @@ pub fn layer_span<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    width: u32,
     mean: f32,
     scale: f32,
 ) {
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
-        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, vec, true, 0.0);
-        let [b0, b1, b2, b3] = load_tile(b, 0, base, tpr, hi, vec, true, 0.0);
+        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
+        let [b0, b1, b2, b3] = load_tile(b, 0, base, tpr, hi, width, true, 0.0);
         let y0 = affine4(x0, w0, b0, mean, scale);
         let y1 = affine4(x1, w1, b1, mean, scale);
         let y2 = affine4(x2, w2, b2, mean, scale);
         let y3 = affine4(x3, w3, b3, mean, scale);
-        store_tile(y, start, base, tpr, hi, vec, true, [y0, y1, y2, y3]);
+        store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
     }
 }
 
-/// [`layer_span`] with the layout decided once per launch.
+/// [`layer_span`] in the layout of rows of `row_len`, decided once per launch.
 #[helper]
 pub fn layer_span_any<T: Float>(
     x: &[T],
@@ -219,19 +228,21 @@ pub fn layer_span_any<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    row_len: u32,
     mean: f32,
     scale: f32,
 ) {
-    if vec {
-        layer_span(x, w, b, y, start, lo, hi, tpr, true, mean, scale);
+    if wide::<T>(row_len) {
+        layer_span(x, w, b, y, start, lo, hi, tpr, 8, mean, scale);
+    } else if row_len % 4 == 0 {
+        layer_span(x, w, b, y, start, lo, hi, tpr, 4, mean, scale);
     } else {
-        layer_span(x, w, b, y, start, lo, hi, tpr, false, mean, scale);
+        layer_span(x, w, b, y, start, lo, hi, tpr, 1, mean, scale);
     }
 }
 
 /// `y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]`, rows held in registers: `tpr`
-/// threads per row, `per_thread` (a multiple of 4) elements each, `tpr · per_thread ≥ n`.
+/// threads per row, `per_thread` (a multiple of 8) elements each, `tpr · per_thread ≥ n`.
 #[kernel]
 pub fn rms_norm<T: Float>(
     x: &[T],
@@ -241,13 +252,15 @@ pub fn rms_norm<T: Float>(
     n: u32,
     tpr: u32,
     eps: f32,
-    #[constexpr(default = 4)] per_thread: u32,
+    #[constexpr(default = 8)] per_thread: u32,
 ) {
     // One copy per layout, so each copy's loops are small enough to unroll.
-    if n % 4 == 0 {
-        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, true);
+    if wide::<T>(n) {
+        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, 8);
+    } else if n % 4 == 0 {
+        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, 4);
     } else {
-        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, false);
+        rms_norm_in_registers(x, w, y, rows, n, tpr, eps, per_thread, 1);
     }
 }
 
@@ -263,25 +276,23 @@ pub fn rms_norm_in_registers<T: Float>(
     tpr: u32,
     eps: f32,
     per_thread: u32,
-    vec: bool,
+    width: u32,
 ) {
     let row = row_of(tpr);
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, 0.0);
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, width, live, 0.0);
     let mut squares = 0.0f32;
     for j in 0..per_thread / 4 {
         squares += reduce4(map4(get4(v, j), square), add);
     }
     let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    let wv = load_row_slice(w, 0, n, t, tpr, per_thread, width, live, 0.0);
     for j in 0..per_thread / 4 {
-        let wv = load_chunk(w, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
-        set4(v, j, scaled4(get4(v, j), wv, scale));
+        set4(v, j, scaled4(get4(v, j), get4(wv, j), scale));
     }
-    for j in 0..per_thread / 4 {
-        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, get4(v, j));
-    }
+    store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);
 }
 
 /// [`rms_norm`] for rows too long for registers: one threadgroup per row, read twice.
@@ -289,10 +300,9 @@ pub fn rms_norm_in_registers<T: Float>(
 pub fn rms_norm_looped<T: Float>(x: &[T], w: &[T], y: &mut [T], n: u32, eps: f32) {
     let tpr = group_size().x;
     let start = group_id().x * n;
-    let vec = n % 4 == 0;
-    let squares = span_reduce(x, start, 0, n, tpr, vec, true, 0.0, square, add);
+    let squares = span_reduce(x, start, 0, n, tpr, n, true, 0.0, square, add);
     let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
-    rms_span_any(x, w, y, start, 0, n, tpr, vec, scale);
+    rms_span_any(x, w, y, start, 0, n, tpr, n, scale);
 }
 
 /// Pass 1 of the split rms_norm: `part[r·chunks + c]` = Σ x² over chunk `c` of row `r`.
@@ -301,7 +311,7 @@ pub fn rms_norm_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u3
     let row = group_id().y;
     let tpr = group_size().x;
     let [lo, hi] = chunk_span(n, chunk_len);
-    let squares = span_reduce(x, row * n, lo, hi, tpr, n % 4 == 0, true, 0.0, square, add);
+    let squares = span_reduce(x, row * n, lo, hi, tpr, n, true, 0.0, square, add);
     let total = row_reduce(squares, tpr, 0.0, add);
     if local_id().x == 0 {
         part[row * num_groups().x + group_id().x] = total;
@@ -314,14 +324,14 @@ pub fn rms_norm_apply<T: Float>(x: &[T], w: &[T], part: &[f32], y: &mut [T], n: 
     let row = group_id().y;
     let chunks = num_groups().x;
     let tpr = group_size().x;
-    let squares = span_reduce(part, row * chunks, 0, chunks, tpr, chunks % 4 == 0, true, 0.0, same, add);
+    let squares = span_reduce(part, row * chunks, 0, chunks, tpr, chunks, true, 0.0, same, add);
     let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
     let [lo, hi] = chunk_span(n, chunk_len);
-    rms_span_any(x, w, y, row * n, lo, hi, tpr, n % 4 == 0, scale);
+    rms_span_any(x, w, y, row * n, lo, hi, tpr, n, scale);
 }
 
 /// `y[r, i] = (x[r, i] - mean) / √(var + eps) · w[i] + b[i]` (biased variance), rows held in
-/// registers: `tpr` threads per row, `per_thread` (a multiple of 4) elements each.
+/// registers: `tpr` threads per row, `per_thread` (a multiple of 8) elements each.
 #[kernel]
 pub fn layer_norm<T: Float>(
     x: &[T],
@@ -332,13 +342,15 @@ pub fn layer_norm<T: Float>(
     n: u32,
     tpr: u32,
     eps: f32,
-    #[constexpr(default = 4)] per_thread: u32,
+    #[constexpr(default = 8)] per_thread: u32,
 ) {
     // One copy per layout, so each copy's loops are small enough to unroll.
-    if n % 4 == 0 {
-        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, true);
+    if wide::<T>(n) {
+        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, 8);
+    } else if n % 4 == 0 {
+        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, 4);
     } else {
-        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, false);
+        layer_norm_in_registers(x, w, b, y, rows, n, tpr, eps, per_thread, 1);
     }
 }
 
@@ -354,13 +366,13 @@ pub fn layer_norm_in_registers<T: Float>(
     tpr: u32,
     eps: f32,
     per_thread: u32,
-    vec: bool,
+    width: u32,
 ) {
     let row = row_of(tpr);
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, 0.0);
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, width, live, 0.0);
     let mut total = 0.0f32;
     for j in 0..per_thread / 4 {
         total += reduce4(get4(v, j), add);
@@ -368,17 +380,18 @@ pub fn layer_norm_in_registers<T: Float>(
     let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
     let mut squares = 0.0f32;
     for j in 0..per_thread / 4 {
-        squares += centered_squares4(get4(v, j), chunk_valid(chunk_cols(0, j, t, tpr, vec), n, live), mean);
+        squares += centered_squares4(get4(v, j), chunk_valid(chunk_cols(0, j, t, tpr, width), n, live), mean);
     }
     let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    let wv = load_row_slice(w, 0, n, t, tpr, per_thread, width, live, 0.0);
     for j in 0..per_thread / 4 {
-        let wv = load_chunk(w, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
-        set4(v, j, centered_scaled4(get4(v, j), wv, mean, scale));
+        set4(v, j, centered_scaled4(get4(v, j), get4(wv, j), mean, scale));
     }
+    let bv = load_row_slice(b, 0, n, t, tpr, per_thread, width, live, 0.0);
     for j in 0..per_thread / 4 {
-        let bv = load_chunk(b, 0, chunk_cols(0, j, t, tpr, vec), n, vec, live, 0.0);
-        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, add4(get4(v, j), bv));
+        set4(v, j, add4(get4(v, j), get4(bv, j)));
     }
+    store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);
 }
 
 /// [`layer_norm`] for rows too long for registers: one threadgroup per row, read twice.
@@ -386,10 +399,9 @@ pub fn layer_norm_in_registers<T: Float>(
 pub fn layer_norm_looped<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u32, eps: f32) {
     let tpr = group_size().x;
     let start = group_id().x * n;
-    let vec = n % 4 == 0;
-    let [mean, m2] = span_mean_m2(x, start, 0, n, tpr, vec);
+    let [mean, m2] = span_mean_m2(x, start, 0, n, tpr, n);
     let scale = (m2 / n as f32 + eps).rsqrt();
-    layer_span_any(x, w, b, y, start, 0, n, tpr, vec, mean, scale);
+    layer_span_any(x, w, b, y, start, 0, n, tpr, n, mean, scale);
 }
 
 /// Pass 1 of the split layer_norm: `part[(r·chunks + c)·2 ..][..2]` = (mean, M2) of chunk
@@ -398,7 +410,7 @@ pub fn layer_norm_looped<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u3
 pub fn layer_norm_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32) {
     let row = group_id().y;
     let [lo, hi] = chunk_span(n, chunk_len);
-    let [mean, m2] = span_mean_m2(x, row * n, lo, hi, group_size().x, n % 4 == 0);
+    let [mean, m2] = span_mean_m2(x, row * n, lo, hi, group_size().x, n);
     if local_id().x == 0 {
         store2(&part, (row * num_groups().x + group_id().x) * 2, [mean, m2]);
     }
@@ -435,5 +447,5 @@ pub fn layer_norm_apply<T: Float>(
     }
     let scale = (row_reduce(m2, tpr, 0.0, add) / n as f32 + eps).rsqrt();
     let [lo, hi] = chunk_span(n, chunk_len);
-    layer_span_any(x, w, b, y, row * n, lo, hi, tpr, n % 4 == 0, mean, scale);
+    layer_span_any(x, w, b, y, row * n, lo, hi, tpr, n, mean, scale);
 }

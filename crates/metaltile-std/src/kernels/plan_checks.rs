@@ -70,20 +70,25 @@ fn registers(per_thread: u32, tpr: u32) -> Forced {
 
 /// Shapes × strategies that reach every edge of the row kernels.
 fn row_cases() -> Vec<(Vec<usize>, Forced)> {
+    // Widths (rows::chunk_cols): n % 8 == 0 takes 16-byte packs for 16-bit types, other
+    // multiples of 4 the 4-wide layout, the rest the strided scalar one.
     vec![
-        (vec![6, 4], registers(4, 1)),
-        (vec![5, 3], registers(4, 1)),
-        (vec![9, 29], registers(4, 8)),
-        (vec![33, 64], registers(4, 16)),
+        (vec![6, 4], registers(8, 1)),
+        (vec![5, 3], registers(8, 1)),
+        (vec![4, 24], registers(8, 4)),
+        (vec![9, 29], registers(8, 4)),
+        (vec![33, 64], registers(8, 8)),
         (vec![5, 500], registers(8, 64)),
         (vec![3, 509], registers(16, 32)),
         (vec![3, 4096], registers(32, 128)),
         (vec![2, 4001], registers(32, 128)),
-        (vec![2, 3000], registers(4, 1024)),
+        (vec![2, 3000], registers(8, 1024)),
         (vec![3, 1000], Forced::Row(RowStrategy::Looped)),
+        (vec![3, 1004], Forced::Row(RowStrategy::Looped)),
         (vec![3, 1001], Forced::Row(RowStrategy::Looped)),
         (vec![2, 9000], Forced::Row(RowStrategy::Looped)),
         (vec![2, 5000], Forced::Row(RowStrategy::Split { chunks: 3 })),
+        (vec![2, 4100], Forced::Row(RowStrategy::Split { chunks: 2 })),
         (vec![3, 3001], Forced::Row(RowStrategy::Split { chunks: 2 })),
         (vec![2, 100], Forced::Row(RowStrategy::Split { chunks: 1 })),
     ]
@@ -98,6 +103,7 @@ fn reduce_cases() -> Vec<(Vec<usize>, Forced)> {
         (vec![9, 29], rows(8)),
         (vec![5, 500], rows(64)),
         (vec![2, 9000], rows(256)),
+        (vec![2, 9004], rows(64)),
         (vec![2, 3001], rows(1024)),
         (vec![2, 5000], split(3)),
         (vec![3, 3001], split(5)),
@@ -108,10 +114,10 @@ fn reduce_cases() -> Vec<(Vec<usize>, Forced)> {
 #[test]
 fn strategies_follow_the_shape() {
     let reg = |per_thread, tpr| RowStrategy::Registers { per_thread, tpr };
-    assert_eq!(row_strategy(4096, 1), reg(4, 1));
-    assert_eq!(row_strategy(1 << 20, 64), reg(4, 16));
-    assert_eq!(row_strategy(4, 77), reg(4, 32));
-    assert_eq!(row_strategy(4, 1000), reg(4, 256));
+    assert_eq!(row_strategy(4096, 1), reg(8, 1));
+    assert_eq!(row_strategy(1 << 20, 64), reg(8, 8));
+    assert_eq!(row_strategy(4, 77), reg(8, 16));
+    assert_eq!(row_strategy(4, 1000), reg(8, 128));
     assert_eq!(row_strategy(4, 2000), reg(8, 256));
     assert_eq!(row_strategy(4096, 4096), reg(16, 256));
     assert_eq!(row_strategy(4096, 8192), reg(32, 256));
@@ -263,6 +269,8 @@ fn bad_strategies_are_refused_by_name() {
     refused(RowStrategy::Registers { per_thread: 4, tpr: 2048 }, "tpr");
     refused(RowStrategy::Registers { per_thread: 6, tpr: 32 }, "per_thread");
     refused(RowStrategy::Registers { per_thread: 4, tpr: 16 }, "per_thread");
+    // Four per thread covers the row but is not a whole pack.
+    refused(RowStrategy::Registers { per_thread: 4, tpr: 32 }, "per_thread");
     refused(RowStrategy::Split { chunks: 0 }, "chunks");
     refused(RowStrategy::Split { chunks: 1025 }, "chunks");
     let e = ops::reduce_rows_plan_with(&dev, ReduceKind::Sum, &x, Some(ReduceStrategy::Rows { tpr: 0 })).unwrap_err();

@@ -33,21 +33,21 @@ pub fn reduce_rows_into<I: Float, T: Float>(
 ) {
     let row = row_of(tpr);
     let live = row < rows;
-    let mine = span_reduce(x, row * n, 0, n, tpr, n % 4 == 0, live, identity, same, op);
+    let mine = span_reduce(x, row * n, 0, n, tpr, n, live, identity, same, op);
     let total = row_reduce(mine, tpr, identity, op);
     if live & (index_in_row(tpr) == 0) {
         y[row] = total as T;
     }
 }
 
-/// `part[r·chunks + c] = op` over chunk `c` (`chunk_len` columns, a multiple of 4) of row
+/// `part[r·chunks + c] = op` over chunk `c` (`chunk_len` columns, a multiple of 8) of row
 /// `r`, where `(c, r)` is this threadgroup's position in a `(chunks, rows)` grid.
 #[helper]
 pub fn reduce_chunk_into<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32, identity: f32, op: BinaryFn) {
     let row = group_id().y;
     let [lo, hi] = chunk_span(n, chunk_len);
     let tpr = group_size().x;
-    let mine = span_reduce(x, row * n, lo, hi, tpr, n % 4 == 0, true, identity, same, op);
+    let mine = span_reduce(x, row * n, lo, hi, tpr, n, true, identity, same, op);
     let total = row_reduce(mine, tpr, identity, op);
     if local_id().x == 0 {
         part[row * num_groups().x + group_id().x] = total;

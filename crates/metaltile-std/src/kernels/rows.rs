@@ -5,14 +5,19 @@
 //! of `G` threads serves `G / tpr` consecutive rows, so tiny rows share a threadgroup and
 //! rows of at most 32 threads never need a barrier.
 //!
-//! **Columns.** A thread's columns come in *chunks* of four. Chunk `j` of the tile starting
-//! at column `base` holds, for thread `t`:
-//! - when `n % 4 == 0` (every row starts 16-byte aligned for f32, 8-byte for 16-bit types):
-//!   columns `base + (j·tpr + t)·4 + 0..4`, one vector access, the row's threads side by side;
-//! - otherwise: columns `base + (4j + l)·tpr + t` for `l` in `0..4`, four scalar accesses,
-//!   each coalesced across the row's threads.
+//! **Columns.** A thread's columns come in *chunks* of four, and chunks in *packs* of two
+//! (chunks `2p` and `2p + 1`). The layout has a `width`, the columns one access moves:
+//! - 8, for 16-bit types when `n % 8 == 0` (every row starts 16-byte aligned): pack `p` of
+//!   the tile at `base` is columns `base + (p·tpr + t)·8 + 0..8`, one 16-byte access, the
+//!   row's threads side by side;
+//! - 4, when `n % 4 == 0`: chunk `j` is columns `base + (j·tpr + t)·4 + 0..4`, one vector
+//!   access (16 bytes for f32);
+//! - 1, otherwise: chunk `j` is columns `base + (4j + l)·tpr + t` for `l` in `0..4`, four
+//!   scalar accesses, each coalesced across the row's threads.
 //!
-//! A tile of `c` chunks covers `4·c·tpr` columns. One-pass kernels hold one tile of the row
+//! Kernels pick the width once per launch ([`wide`], `n % 4`) and call their body once per
+//! width with a constant, so each copy folds to one layout. A tile of `c` chunks covers
+//! `4·c·tpr` columns. One-pass kernels hold one tile of the row
 //! in registers (a private array indexed by unrolled chunk numbers); looped kernels walk the
 //! row tile by tile. Columns at or past the end of the span (and every column of a row that
 //! does not exist, in the last threadgroup) read as a fill value and are never stored.
@@ -20,8 +25,16 @@
 pub use super::helpers::{BinaryFn, UnaryFn};
 use metaltile::prelude::*;
 
-/// Chunks per tile in the looped kernels: four vector accesses in flight per thread.
+/// Chunks per tile in the looped kernels: four vector accesses in flight per thread (two
+/// 16-byte ones in the pack layout).
 pub const TILE_CHUNKS: u32 = 4;
+
+/// True when rows of `n` elements of `T` take the pack layout (`width` 8): 16-bit types whose
+/// rows all start 16-byte aligned. Constant false for f32, so its branch folds away.
+#[helper]
+pub fn wide<T: Float>(n: u32) -> bool {
+    (elem_bytes::<T>() == 2) & (n % 8 == 0)
+}
 
 /// `v`
 #[helper]
@@ -83,10 +96,11 @@ pub fn index_in_row(tpr: u32) -> u32 {
     local_id().x & (tpr - 1)
 }
 
-/// This thread's `per_thread` elements of the row starting at `start`, in the `vec` layout of
-/// `tpr` threads per row, widened to f32 in a private array (`fill` past the row's end and for
-/// rows past the last). Every load is issued before any value is used; `per_thread` is a
-/// multiple of 4 and a compile-time constant, so the array stays in registers.
+/// This thread's `per_thread` elements of the row starting at `start`, in the layout of
+/// `width` with `tpr` threads per row, widened to f32 in a private array (`fill` past the
+/// row's end and for rows past the last). Every load is issued before any value is used;
+/// `per_thread` is a multiple of 8 and a compile-time constant, so the array stays in
+/// registers.
 #[helper]
 pub fn load_row_slice<T: Float>(
     x: &[T],
@@ -95,21 +109,58 @@ pub fn load_row_slice<T: Float>(
     t: u32,
     tpr: u32,
     per_thread: u32,
-    vec: bool,
+    width: u32,
     live: bool,
     fill: f32,
 ) -> Local<f32> {
     let v = private_array::<f32>(per_thread);
-    for j in 0..per_thread / 4 {
-        set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, fill));
+    // A loop per access, each small enough to unroll (the scalar layout's chunks are large).
+    if width == 8 {
+        for p in 0..per_thread / 8 {
+            let [first, second] = load_pack(x, start, 0, p, t, tpr, n, width, live, fill);
+            set4(v, 2 * p, first);
+            set4(v, 2 * p + 1, second);
+        }
+    } else {
+        for j in 0..per_thread / 4 {
+            set4(v, j, load_chunk(x, start, chunk_cols(0, j, t, tpr, width), n, width, live, fill));
+        }
     }
     v
 }
 
+/// Store the `per_thread` values of `v` (as [`load_row_slice`] lays them out) to the row
+/// starting at `start` where their columns exist, rounding to `T`.
+#[helper]
+pub fn store_row_slice<T: Float>(
+    y: &mut [T],
+    start: u32,
+    n: u32,
+    t: u32,
+    tpr: u32,
+    per_thread: u32,
+    width: u32,
+    live: bool,
+    v: Local<f32>,
+) {
+    if width == 8 {
+        for p in 0..per_thread / 8 {
+            store_pack(y, start, 0, p, t, tpr, n, width, live, [get4(v, 2 * p), get4(v, 2 * p + 1)]);
+        }
+    } else {
+        for j in 0..per_thread / 4 {
+            store_chunk(y, start, chunk_cols(0, j, t, tpr, width), n, width, live, get4(v, j));
+        }
+    }
+}
+
 /// First column of chunk `j` of the tile at `base`, and the distance between its columns.
 #[helper]
-pub fn chunk_cols(base: u32, j: u32, t: u32, tpr: u32, vec: bool) -> [u32; 2] {
-    [select(vec, base + (j * tpr + t) * 4, base + j * 4 * tpr + t), select(vec, 1, tpr)]
+pub fn chunk_cols(base: u32, j: u32, t: u32, tpr: u32, width: u32) -> [u32; 2] {
+    // Chunks per access: two in the pack layout.
+    let per = select(width == 8, 2, 1);
+    let packed = base + ((j / per) * tpr + t) * (4 * per) + (j % per) * 4;
+    [select(width > 1, packed, base + j * 4 * tpr + t), select(width > 1, 1, tpr)]
 }
 
 /// `m[start + c]` widened to f32 where `live` and `c < end`, else `fill`.
@@ -121,15 +172,15 @@ pub fn load_col<T: Float>(m: &[T], start: u32, c: u32, end: u32, live: bool, fil
 }
 
 /// The four elements of a chunk (first column `c0`, then every `step`), widened to f32;
-/// `fill` where a column is at or past `end` or the row is not `live`. In vector layout
-/// (`vec`, `end` a multiple of 4) the four are one access.
+/// `fill` where a column is at or past `end` or the row is not `live`. In the vector layouts
+/// (`width` > 1, `end` a multiple of 4) the four are one access.
 #[helper]
 pub fn load_chunk<T: Float>(
     m: &[T],
     start: u32,
     cols: [u32; 2],
     end: u32,
-    vec: bool,
+    width: u32,
     live: bool,
     fill: f32,
 ) -> [f32; 4] {
@@ -138,7 +189,7 @@ pub fn load_chunk<T: Float>(
     let mut b = fill;
     let mut c = fill;
     let mut d = fill;
-    if vec {
+    if width > 1 {
         if live & (c0 < end) {
             let [p, q, r, s] = load4(&m, start + c0);
             a = p as f32;
@@ -164,10 +215,10 @@ pub fn chunk_valid(cols: [u32; 2], end: u32, live: bool) -> [bool; 4] {
 
 /// Store `v` to the chunk's columns that exist, rounding to `T`.
 #[helper]
-pub fn store_chunk<T: Float>(m: &mut [T], start: u32, cols: [u32; 2], end: u32, vec: bool, live: bool, v: [f32; 4]) {
+pub fn store_chunk<T: Float>(m: &mut [T], start: u32, cols: [u32; 2], end: u32, width: u32, live: bool, v: [f32; 4]) {
     let [c0, step] = cols;
     let [a, b, c, d] = v;
-    if vec {
+    if width > 1 {
         if live & (c0 < end) {
             store4(&m, start + c0, [a as T, b as T, c as T, d as T]);
         }
@@ -188,7 +239,94 @@ pub fn store_chunk<T: Float>(m: &mut [T], start: u32, cols: [u32; 2], end: u32, 
     }
 }
 
-/// The four chunks of the tile at `base` (see the module doc), as [`load_chunk`] loads them.
+/// Pack `p` (chunks `2p` and `2p + 1`) of the tile at `base`, widened to f32: one 16-byte
+/// access in the pack layout (`width` 8, where a pack is wholly in or past `end`), else the
+/// two chunks as [`load_chunk`] loads them.
+#[helper]
+pub fn load_pack<T: Float>(
+    m: &[T],
+    start: u32,
+    base: u32,
+    p: u32,
+    t: u32,
+    tpr: u32,
+    end: u32,
+    width: u32,
+    live: bool,
+    fill: f32,
+) -> [[f32; 4]; 2] {
+    let first = chunk_cols(base, 2 * p, t, tpr, width);
+    let second = chunk_cols(base, 2 * p + 1, t, tpr, width);
+    let [e0, e1, e2, e3] = [fill, fill, fill, fill];
+    let [e4, e5, e6, e7] = [fill, fill, fill, fill];
+    let mut a = e0;
+    let mut b = e1;
+    let mut c = e2;
+    let mut d = e3;
+    let mut e = e4;
+    let mut f = e5;
+    let mut g = e6;
+    let mut h = e7;
+    if width == 8 {
+        let [c0, _] = first;
+        if live & (c0 < end) {
+            let [q0, q1, q2, q3, q4, q5, q6, q7] = load8(&m, start + c0);
+            a = q0 as f32;
+            b = q1 as f32;
+            c = q2 as f32;
+            d = q3 as f32;
+            e = q4 as f32;
+            f = q5 as f32;
+            g = q6 as f32;
+            h = q7 as f32;
+        }
+    } else {
+        let [q0, q1, q2, q3] = load_chunk(m, start, first, end, width, live, fill);
+        let [q4, q5, q6, q7] = load_chunk(m, start, second, end, width, live, fill);
+        a = q0;
+        b = q1;
+        c = q2;
+        d = q3;
+        e = q4;
+        f = q5;
+        g = q6;
+        h = q7;
+    }
+    [[a, b, c, d], [e, f, g, h]]
+}
+
+/// Store pack `p` of the tile at `base` where its columns exist, rounding to `T` (one
+/// 16-byte access in the pack layout).
+#[helper]
+pub fn store_pack<T: Float>(
+    m: &mut [T],
+    start: u32,
+    base: u32,
+    p: u32,
+    t: u32,
+    tpr: u32,
+    end: u32,
+    width: u32,
+    live: bool,
+    v: [[f32; 4]; 2],
+) {
+    let first = chunk_cols(base, 2 * p, t, tpr, width);
+    let second = chunk_cols(base, 2 * p + 1, t, tpr, width);
+    let [lo, hi] = v;
+    if width == 8 {
+        let [c0, _] = first;
+        if live & (c0 < end) {
+            let [a, b, c, d] = lo;
+            let [e, f, g, h] = hi;
+            store8(&m, start + c0, [a as T, b as T, c as T, d as T, e as T, f as T, g as T, h as T]);
+        }
+    } else {
+        store_chunk(m, start, first, end, width, live, lo);
+        store_chunk(m, start, second, end, width, live, hi);
+    }
+}
+
+/// The four chunks of the tile at `base` (see the module doc), as [`load_pack`] loads them.
 #[helper]
 pub fn load_tile<T: Float>(
     m: &[T],
@@ -196,28 +334,25 @@ pub fn load_tile<T: Float>(
     base: u32,
     tpr: u32,
     end: u32,
-    vec: bool,
+    width: u32,
     live: bool,
     fill: f32,
 ) -> [[f32; 4]; 4] {
     let t = index_in_row(tpr);
-    [
-        load_chunk(m, start, chunk_cols(base, 0, t, tpr, vec), end, vec, live, fill),
-        load_chunk(m, start, chunk_cols(base, 1, t, tpr, vec), end, vec, live, fill),
-        load_chunk(m, start, chunk_cols(base, 2, t, tpr, vec), end, vec, live, fill),
-        load_chunk(m, start, chunk_cols(base, 3, t, tpr, vec), end, vec, live, fill),
-    ]
+    let [v0, v1] = load_pack(m, start, base, 0, t, tpr, end, width, live, fill);
+    let [v2, v3] = load_pack(m, start, base, 1, t, tpr, end, width, live, fill);
+    [v0, v1, v2, v3]
 }
 
 /// Which columns of the tile at `base` exist, chunk by chunk.
 #[helper]
-pub fn tile_valid(base: u32, tpr: u32, end: u32, vec: bool, live: bool) -> [[bool; 4]; 4] {
+pub fn tile_valid(base: u32, tpr: u32, end: u32, width: u32, live: bool) -> [[bool; 4]; 4] {
     let t = index_in_row(tpr);
     [
-        chunk_valid(chunk_cols(base, 0, t, tpr, vec), end, live),
-        chunk_valid(chunk_cols(base, 1, t, tpr, vec), end, live),
-        chunk_valid(chunk_cols(base, 2, t, tpr, vec), end, live),
-        chunk_valid(chunk_cols(base, 3, t, tpr, vec), end, live),
+        chunk_valid(chunk_cols(base, 0, t, tpr, width), end, live),
+        chunk_valid(chunk_cols(base, 1, t, tpr, width), end, live),
+        chunk_valid(chunk_cols(base, 2, t, tpr, width), end, live),
+        chunk_valid(chunk_cols(base, 3, t, tpr, width), end, live),
     ]
 }
 
@@ -229,16 +364,14 @@ pub fn store_tile<T: Float>(
     base: u32,
     tpr: u32,
     end: u32,
-    vec: bool,
+    width: u32,
     live: bool,
     v: [[f32; 4]; 4],
 ) {
     let t = index_in_row(tpr);
     let [v0, v1, v2, v3] = v;
-    store_chunk(m, start, chunk_cols(base, 0, t, tpr, vec), end, vec, live, v0);
-    store_chunk(m, start, chunk_cols(base, 1, t, tpr, vec), end, vec, live, v1);
-    store_chunk(m, start, chunk_cols(base, 2, t, tpr, vec), end, vec, live, v2);
-    store_chunk(m, start, chunk_cols(base, 3, t, tpr, vec), end, vec, live, v3);
+    store_pack(m, start, base, 0, t, tpr, end, width, live, [v0, v1]);
+    store_pack(m, start, base, 1, t, tpr, end, width, live, [v2, v3]);
 }
 
 /// This threadgroup's chunk `[lo, hi)` of its row in a `(chunks, rows)` grid (split plans).
@@ -296,8 +429,8 @@ pub fn reduce4(v: [f32; 4], op: BinaryFn) -> f32 {
 }
 
 /// This thread's `op` over its columns of `m[start + lo .. start + hi)` (`lo` a multiple of
-/// 4), after `f`, tile by tile with [`TILE_CHUNKS`] accesses in flight; `identity` where it
-/// has none. `f(identity)` must be `identity`.
+/// 8), after `f`, tile by tile with [`TILE_CHUNKS`] chunks in flight; `identity` where it
+/// has none. `f(identity)` must be `identity`. The layout is that of rows of `row_len`.
 #[helper]
 pub fn span_reduce<I: Float>(
     m: &[I],
@@ -305,18 +438,22 @@ pub fn span_reduce<I: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    row_len: u32,
     live: bool,
     identity: f32,
     f: UnaryFn,
     op: BinaryFn,
 ) -> f32 {
-    // One loop per layout, so neither carries the other's branches.
-    if vec {
-        span_reduce_in(m, start, lo, hi, tpr, true, live, identity, f, op)
+    // One loop per layout, so none carries another's branches.
+    let mut r = identity;
+    if wide::<I>(row_len) {
+        r = span_reduce_in(m, start, lo, hi, tpr, 8, live, identity, f, op);
+    } else if row_len % 4 == 0 {
+        r = span_reduce_in(m, start, lo, hi, tpr, 4, live, identity, f, op);
     } else {
-        span_reduce_in(m, start, lo, hi, tpr, false, live, identity, f, op)
+        r = span_reduce_in(m, start, lo, hi, tpr, 1, live, identity, f, op);
     }
+    r
 }
 
 #[helper]
@@ -326,7 +463,7 @@ fn span_reduce_in<I: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    width: u32,
     live: bool,
     identity: f32,
     f: UnaryFn,
@@ -334,7 +471,7 @@ fn span_reduce_in<I: Float>(
 ) -> f32 {
     let mut acc = identity;
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(m, start, base, tpr, hi, vec, live, identity);
+        let [v0, v1, v2, v3] = load_tile(m, start, base, tpr, hi, width, live, identity);
         let left = op(reduce4(map4(v0, f), op), reduce4(map4(v1, f), op));
         let right = op(reduce4(map4(v2, f), op), reduce4(map4(v3, f), op));
         acc = op(acc, op(left, right));

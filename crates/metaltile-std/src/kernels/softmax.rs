@@ -9,8 +9,8 @@
 //!   grid; pass 1 stores every chunk's (max, sum), pass 2 combines its row's and writes.
 
 use super::rows::{
-    add, chunk_cols, chunk_span, get4, index_in_row, load_row_slice, load_tile, max, reduce4, row_of, row_reduce, set4,
-    store_chunk, store_tile, TILE_CHUNKS,
+    add, chunk_span, get4, index_in_row, load_row_slice, load_tile, max, reduce4, row_of, row_reduce, set4,
+    store_row_slice, store_tile, wide, TILE_CHUNKS,
 };
 use metaltile::prelude::*;
 
@@ -43,11 +43,11 @@ pub fn combine_row(m: f32, s: f32, tpr: u32) -> [f32; 2] {
 
 /// This thread's online (max, sum) over its columns of `x[start + lo .. start + hi)`.
 #[helper]
-pub fn online_span<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
+pub fn online_span<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, width: u32) -> [f32; 2] {
     let mut m = f32::NEG_INFINITY;
     let mut s = 0.0f32;
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, f32::NEG_INFINITY);
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, f32::NEG_INFINITY);
         let tile_max = reduce4(v0, max).max(reduce4(v1, max)).max(reduce4(v2, max).max(reduce4(v3, max)));
         let new_m = m.max(tile_max);
         let tile_sum = (terms4(v0, new_m) + terms4(v1, new_m)) + (terms4(v2, new_m) + terms4(v3, new_m));
@@ -57,17 +57,22 @@ pub fn online_span<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, ve
     [m, s]
 }
 
-/// The row's (max, sum) over `[lo, hi)`, every layout decision taken once per launch.
+/// The row's (max, sum) over `[lo, hi)` in the layout of rows of `row_len`, decided once
+/// per launch.
 #[helper]
-pub fn span_stats<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, vec: bool) -> [f32; 2] {
+pub fn span_stats<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, row_len: u32) -> [f32; 2] {
     let mut m = 0.0f32;
     let mut s = 0.0f32;
-    if vec {
-        let [a, b] = online_span(x, start, lo, hi, tpr, true);
+    if wide::<T>(row_len) {
+        let [a, b] = online_span(x, start, lo, hi, tpr, 8);
+        m = a;
+        s = b;
+    } else if row_len % 4 == 0 {
+        let [a, b] = online_span(x, start, lo, hi, tpr, 4);
         m = a;
         s = b;
     } else {
-        let [a, b] = online_span(x, start, lo, hi, tpr, false);
+        let [a, b] = online_span(x, start, lo, hi, tpr, 1);
         m = a;
         s = b;
     }
@@ -83,17 +88,17 @@ pub fn write_span<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    width: u32,
     row_max: f32,
     inv: f32,
 ) {
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, vec, true, 0.0);
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
         let out0 = normalized4(v0, row_max, inv);
         let out1 = normalized4(v1, row_max, inv);
         let out2 = normalized4(v2, row_max, inv);
         let out3 = normalized4(v3, row_max, inv);
-        store_tile(y, start, base, tpr, hi, vec, true, [out0, out1, out2, out3]);
+        store_tile(y, start, base, tpr, hi, width, true, [out0, out1, out2, out3]);
     }
 }
 
@@ -104,7 +109,7 @@ pub fn normalized4(v: [f32; 4], row_max: f32, inv: f32) -> [f32; 4] {
     [(a - row_max).exp() * inv, (b - row_max).exp() * inv, (c - row_max).exp() * inv, (d - row_max).exp() * inv]
 }
 
-/// [`write_span`] with the layout decided once per launch.
+/// [`write_span`] in the layout of rows of `row_len`, decided once per launch.
 #[helper]
 pub fn write_span_any<T: Float>(
     x: &[T],
@@ -113,37 +118,41 @@ pub fn write_span_any<T: Float>(
     lo: u32,
     hi: u32,
     tpr: u32,
-    vec: bool,
+    row_len: u32,
     row_max: f32,
     inv: f32,
 ) {
-    if vec {
-        write_span(x, y, start, lo, hi, tpr, true, row_max, inv);
+    if wide::<T>(row_len) {
+        write_span(x, y, start, lo, hi, tpr, 8, row_max, inv);
+    } else if row_len % 4 == 0 {
+        write_span(x, y, start, lo, hi, tpr, 4, row_max, inv);
     } else {
-        write_span(x, y, start, lo, hi, tpr, false, row_max, inv);
+        write_span(x, y, start, lo, hi, tpr, 1, row_max, inv);
     }
 }
 
-/// Softmax of rows held in registers: `tpr` threads per row, `per_thread` (a multiple of 4)
+/// Softmax of rows held in registers: `tpr` threads per row, `per_thread` (a multiple of 8)
 /// elements each, `tpr · per_thread ≥ n`.
 #[kernel]
-pub fn softmax<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, #[constexpr(default = 4)] per_thread: u32) {
+pub fn softmax<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, #[constexpr(default = 8)] per_thread: u32) {
     // One copy per layout, so each copy's loops are small enough to unroll.
-    if n % 4 == 0 {
-        softmax_in_registers(x, y, rows, n, tpr, per_thread, true);
+    if wide::<T>(n) {
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 8);
+    } else if n % 4 == 0 {
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 4);
     } else {
-        softmax_in_registers(x, y, rows, n, tpr, per_thread, false);
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 1);
     }
 }
 
 /// The body of [`softmax`] for one layout.
 #[helper]
-pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, per_thread: u32, vec: bool) {
+pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, per_thread: u32, width: u32) {
     let row = row_of(tpr);
     let t = index_in_row(tpr);
     let live = row < rows;
     let start = row * n;
-    let v = load_row_slice(x, start, n, t, tpr, per_thread, vec, live, f32::NEG_INFINITY);
+    let v = load_row_slice(x, start, n, t, tpr, per_thread, width, live, f32::NEG_INFINITY);
     let mut m = f32::NEG_INFINITY;
     for j in 0..per_thread / 4 {
         m = m.max(reduce4(get4(v, j), max));
@@ -159,8 +168,9 @@ pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, t
     let inv = 1.0 / row_reduce(s, tpr, 0.0, add);
     for j in 0..per_thread / 4 {
         let [a, b, c, d] = get4(v, j);
-        store_chunk(y, start, chunk_cols(0, j, t, tpr, vec), n, vec, live, [a * inv, b * inv, c * inv, d * inv]);
+        set4(v, j, [a * inv, b * inv, c * inv, d * inv]);
     }
+    store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);
 }
 
 /// Softmax of rows too long for registers: one threadgroup per row, read twice.
@@ -168,18 +178,17 @@ pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, t
 pub fn softmax_looped<T: Float>(x: &[T], y: &mut [T], n: u32) {
     let tpr = group_size().x;
     let start = group_id().x * n;
-    let vec = n % 4 == 0;
-    let [row_max, row_sum] = span_stats(x, start, 0, n, tpr, vec);
-    write_span_any(x, y, start, 0, n, tpr, vec, row_max, 1.0 / row_sum);
+    let [row_max, row_sum] = span_stats(x, start, 0, n, tpr, n);
+    write_span_any(x, y, start, 0, n, tpr, n, row_max, 1.0 / row_sum);
 }
 
 /// Pass 1 of the split softmax: `part[(r·chunks + c)·2 ..][..2]` = (max, Σ e^(x - max)) of
-/// chunk `c` (`chunk_len` columns, a multiple of 4) of row `r`; threadgroup `(c, r)`.
+/// chunk `c` (`chunk_len` columns, a multiple of 8) of row `r`; threadgroup `(c, r)`.
 #[kernel]
 pub fn softmax_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32) {
     let row = group_id().y;
     let [lo, hi] = chunk_span(n, chunk_len);
-    let [m, s] = span_stats(x, row * n, lo, hi, group_size().x, n % 4 == 0);
+    let [m, s] = span_stats(x, row * n, lo, hi, group_size().x, n);
     if local_id().x == 0 {
         store2(&part, (row * num_groups().x + group_id().x) * 2, [m, s]);
     }
@@ -202,5 +211,5 @@ pub fn softmax_apply<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk
     }
     let [row_max, row_sum] = combine_row(m, s, tpr);
     let [lo, hi] = chunk_span(n, chunk_len);
-    write_span_any(x, y, row * n, lo, hi, tpr, n % 4 == 0, row_max, 1.0 / row_sum);
+    write_span_any(x, y, row * n, lo, hi, tpr, n, row_max, 1.0 / row_sum);
 }

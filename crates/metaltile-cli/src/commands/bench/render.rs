@@ -84,7 +84,13 @@ pub fn report_text(r: &Report) -> String {
     let cols = r.columns();
     let labels: Vec<String> = cols.iter().map(|(p, m)| label(p, m)).collect();
     let any_error = r.results.iter().any(|row| row.ours.error.is_some());
-    let mut headers: Vec<String> = ["kernel", "dtype", "shape", "median", "GB/s", "%copy"].map(String::from).to_vec();
+    // Row ops say how they were launched; a table of elementwise ops has no such column.
+    let any_plan = r.results.iter().any(|row| row.ours.strategy.is_some());
+    let mut headers: Vec<String> = ["kernel", "dtype", "shape"].map(String::from).to_vec();
+    if any_plan {
+        headers.push("plan".into());
+    }
+    headers.extend(["median", "GB/s", "%copy"].map(String::from));
     headers.extend(labels.iter().cloned());
     headers.extend(labels.iter().map(|l| format!("×{l}")));
     headers.push("ok".into());
@@ -95,14 +101,15 @@ pub fn report_text(r: &Report) -> String {
     for row in &r.results {
         let o = &row.ours;
         let timed = o.error.is_none();
-        let mut cells = vec![
-            o.kernel.clone(),
-            o.dtype.clone(),
-            shape_text(&o.shape),
+        let mut cells = vec![o.kernel.clone(), o.dtype.clone(), shape_text(&o.shape)];
+        if any_plan {
+            cells.push(o.strategy.clone().unwrap_or_default());
+        }
+        cells.extend([
             if timed { time_text(o.median_us) } else { "-".into() },
             if timed { rate_text(o.gbps) } else { "-".into() },
             o.copy_pct.filter(|_| timed).map_or("-".into(), |p| format!("{p:.0}%")),
-        ];
+        ]);
         let timing =
             |(p, m): &(String, String)| row.peers.get(p).and_then(|pr| pr.modes.get(m)).filter(|t| t.error.is_none());
         cells.extend(cols.iter().map(|c| timing(c).map_or(String::new(), |t| rate_text(t.gbps))));
