@@ -85,7 +85,9 @@ _flush = {}
 
 
 def flush_buffer(nbytes):
-    """A buffer of `nbytes` to overwrite before each timed run (kept for the next request)."""
+    """A buffer of `nbytes` to read through before each timed run (kept for the next request).
+    Read, not written: a write would leave the cache full of dirty lines that the timed run
+    then pays to write back (the bench's own flush reads too)."""
     if nbytes <= 0:
         return None
     if nbytes not in _flush:
@@ -102,7 +104,7 @@ def time_cuda(fn, xs, runs, warmup, flush):
     times = []
     for _ in range(max(runs, 1)):
         if flush is not None:
-            flush.zero_()
+            flush.amax()
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
         start.record()
