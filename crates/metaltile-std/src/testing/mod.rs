@@ -187,9 +187,13 @@ pub fn run_case(dev: &Device, entry: &Entry, case: &Case) -> CaseResult {
     r
 }
 
-/// True when `filter` selects `entry`: its family, or a part of its name.
+/// True when `filter` selects `entry`: a kernel's whole name selects that kernel alone
+/// (`exp`, not also `exp2` and `expm1`); any other text, a family or a part of a name.
 pub fn selects(filter: Option<&str>, entry: &Entry) -> bool {
-    filter.is_none_or(|f| entry.family == f || entry.name().contains(f))
+    filter.is_none_or(|f| match registry::find(f) {
+        Some(named) => named.name() == entry.name(),
+        None => entry.family == f || entry.name().contains(f),
+    })
 }
 
 /// Run every case of every registry kernel that `filter` selects, reporting each result to
