@@ -38,12 +38,29 @@ NPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
 def op_fn(op, params):
     """The PyTorch function of a std kernel."""
     eps = float(params.get("eps", 1e-5))
+    slope = float(params.get("negative_slope", 0.01))
+    alpha = float(params.get("alpha", 1.0))
+    lo, hi = float(params.get("min_val", -1.0)), float(params.get("max_val", 1.0))
     table = {
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
         "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
         "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
         "relu": torch.relu, "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos,
         "erf": torch.erf,
+        "exp2": torch.exp2, "expm1": torch.expm1, "log2": torch.log2, "log10": torch.log10,
+        "log1p": torch.log1p,
+        # torch has no cube root: what a user writes instead (three kernels in eager).
+        "cbrt": lambda x: torch.sign(x) * torch.abs(x).pow(1.0 / 3.0),
+        "sign": torch.sign, "ceil": torch.ceil, "floor": torch.floor, "round": torch.round,
+        "trunc": torch.trunc, "recip": torch.reciprocal, "square": torch.square,
+        "tan": torch.tan, "asin": torch.asin, "acos": torch.acos, "atan": torch.atan,
+        "sinh": torch.sinh, "cosh": torch.cosh, "asinh": torch.asinh, "acosh": torch.acosh,
+        "atanh": torch.atanh, "erfinv": torch.erfinv,
+        "logsigmoid": F.logsigmoid, "leaky_relu": lambda x: F.leaky_relu(x, slope),
+        "elu": lambda x: F.elu(x, alpha), "selu": F.selu, "softplus": F.softplus,
+        "softsign": F.softsign, "mish": F.mish, "hardsigmoid": F.hardsigmoid,
+        "hardswish": F.hardswish, "hardtanh": lambda x: F.hardtanh(x, lo, hi),
+        "isnan": torch.isnan, "isinf": torch.isinf, "isfinite": torch.isfinite,
         "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
         "max": torch.maximum, "min": torch.minimum, "pow": torch.pow,
         "sum_rows": lambda x: torch.sum(x, dim=-1),

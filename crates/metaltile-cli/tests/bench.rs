@@ -31,8 +31,8 @@ fn s(p: &Path) -> &str {
 }
 
 /// A peer in plain Python: reads f32 .npy inputs by hand, answers `exp` with e^x (or, when
-/// `wrong`, with x itself), times `copy` at 1 ms, refuses every other op, and fails its
-/// `compile` mode.
+/// `wrong`, with x itself) and `isnan` with a bool array, times `copy` at 1 ms, refuses every
+/// other op, and fails its `compile` mode.
 fn python_peer(dir: &Path, wrong: bool) -> PathBuf {
     let text = r#"
 import ast, json, math, struct, sys
@@ -56,6 +56,13 @@ for line in sys.stdin:
         reply = {'ok': True, 'info': {'peer': 'fake', 'modes': ['eager', 'compile']}}
     elif req['op'] == 'copy':
         reply = {'ok': True, 'results': {'eager': {'median_ms': 1.0}}}
+    elif req['op'] == 'isnan':
+        shape, xs = read_npy(req['inputs']['path'] + '/' + req['inputs']['names'][0] + '.npy')
+        h = "{'descr': '|b1', 'fortran_order': False, 'shape': %r, }" % (tuple(shape),)
+        h += ' ' * ((64 - (10 + len(h) + 1) % 64) % 64) + '\n'
+        body = bytes(1 if x != x else 0 for x in xs)
+        open(req['output_path'], 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() + body)
+        reply = {'ok': True, 'output': {'path': req['output_path']}, 'results': {'eager': {'median_ms': 2.0}}}
     elif req['op'] != 'exp':
         reply = {'ok': False, 'error': 'only exp'}
     else:
@@ -149,6 +156,16 @@ fn a_peer_that_agrees_gets_its_columns_ratios_and_a_check() {
     let row = text.lines().nth(3).unwrap();
     assert!(row.starts_with("exp") && row.ends_with('✓'), "{text}");
     assert!(text.lines().next().unwrap().contains("fake copy"), "{text}");
+}
+
+/// A bool output (isnan) is read back as bool, not in the input's dtype.
+#[test]
+fn a_peer_bool_output_is_compared_as_bool() {
+    let dir = scratch("bool_output");
+    let peer = python_peer(&dir, false);
+    let j = run_json(&["--filter", "isnan", "--dtype", "f32", "--peer", s(&peer)]);
+    let fake = &j["results"][0]["peers"]["fake"];
+    assert_eq!(fake["matches"], true, "{fake}");
 }
 
 #[test]
@@ -324,7 +341,7 @@ fn the_whole_cpu_bench_stays_quick_and_correct() {
     let took = t.elapsed();
     assert!(took < Duration::from_secs(120), "took {took:?}");
     let rows = j["results"].as_array().unwrap();
-    assert_eq!(rows.len(), 28 * 3);
+    assert_eq!(rows.len(), 64 * 3);
     for r in rows {
         assert!(r["error"].is_null() && r["gbps"].as_f64().unwrap() > 0.0, "{r}");
         assert_eq!(r["runs"], 50);

@@ -19,6 +19,8 @@ mod error;
 mod expr;
 mod helpers;
 mod msl;
+#[cfg(test)]
+mod msl_math_check;
 pub mod names;
 mod printer;
 mod target;

@@ -399,9 +399,10 @@ impl Dialect for Msl {
     }
 }
 
-const EXPM1: &str = "\
+pub(crate) const EXPM1: &str = "\
 // e^x - 1 for f32 (Metal has no expm1): exp(x) - 1 corrected by x / log(exp(x)) (Kahan), which
-// keeps the relative accuracy for small x that the plain difference loses.
+// keeps the relative accuracy for small x that the plain difference loses. The correction is
+// a ratio near 1, formed first: (u - 1) * x overflows from x ≈ 84 on, where u does not.
 static inline float mt_expm1(float x) {
     const float u = precise::exp(x);
     if (u == 1.0f) {
@@ -411,13 +412,14 @@ static inline float mt_expm1(float x) {
     if (um1 == -1.0f || isinf(u)) {
         return um1;
     }
-    return um1 * x / precise::log(u);
+    return um1 * (x / precise::log(u));
 }
 ";
 
-const LOG1P: &str = "\
+pub(crate) const LOG1P: &str = "\
 // log(1 + x) for f32 (Metal has no log1p): log(1 + x) scaled by x / ((1 + x) - 1) (Goldberg),
-// which cancels the rounding of 1 + x.
+// which cancels the rounding of 1 + x. The scale, near 1, is formed first: log(u) * x
+// overflows for x near the top of the f32 range.
 static inline float mt_log1p(float x) {
     const float u = 1.0f + x;
     if (u == 1.0f) {
@@ -426,11 +428,11 @@ static inline float mt_log1p(float x) {
     if (isinf(u) && u > 0.0f) {
         return u;
     }
-    return precise::log(u) * x / (u - 1.0f);
+    return precise::log(u) * (x / (u - 1.0f));
 }
 ";
 
-const CBRT: &str = "\
+pub(crate) const CBRT: &str = "\
 // The real cube root for f32 (Metal has no cbrt): pow on |x|, one Newton step to remove the
 // error of the inexact exponent 1/3, then the sign of x.
 static inline float mt_cbrt(float x) {
@@ -447,7 +449,7 @@ static inline float mt_cbrt(float x) {
 /// erf for f32 (Metal has none): the Maclaurin series of erf below 1, where it keeps the
 /// relative accuracy near 0; the Abramowitz & Stegun 7.1.26 approximation (absolute error
 /// below 1.5e-7) from 1 on. The series coefficients are computed here from their definition.
-fn erf() -> String {
+pub(crate) fn erf() -> String {
     // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); 12 terms reach 1e-9 at |x| = 1.
     let two_over_sqrt_pi = 2.0 / std::f64::consts::PI.sqrt();
     let mut coeffs = Vec::new();
@@ -484,7 +486,7 @@ fn erf() -> String {
     )
 }
 
-const ERFINV: &str = "\
+pub(crate) const ERFINV: &str = "\
 // The inverse of erf for f32 (Metal has none): M. Giles' single-precision approximation
 // (\"Approximating the erfinv function\", GPU Computing Gems, 2010), as the IR's reference uses.
 static inline float mt_erfinv(float y) {

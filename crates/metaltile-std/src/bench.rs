@@ -277,7 +277,7 @@ impl Bench {
         }
         let stats = Stats::of(&times).unwrap_or_default();
         let rate = gbps(bytes, stats.median_us);
-        let check = if self.method.check { Some(check(&case.entry, dtype, &buffers, &plan, &params)?) } else { None };
+        let check = if self.method.check { Some(check(&case.entry, &buffers, &plan, &params)?) } else { None };
         let result = BenchResult {
             runs: stats.runs,
             median_us: stats.median_us,
@@ -298,14 +298,16 @@ impl Bench {
 }
 
 /// Compare the plan's outputs with the reference computed on the inputs as the device holds
-/// them (rounded to the dtype), the reference rounded to the dtype as an exact kernel would.
-fn check(entry: &Entry, dtype: DType, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Result<Check> {
+/// them (rounded to the dtype), the reference rounded to the output's dtype as an exact
+/// kernel would.
+fn check(entry: &Entry, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Result<Check> {
     let rounded: Vec<HostTensor> =
         inputs.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
     let wants = entry.reference(&rounded, params);
     drop(rounded);
     let mut total = Check { passed: true, ..Default::default() };
     for ((name, out), mut want) in plan.outputs().iter().zip(wants) {
+        let dtype = out.dtype();
         want.data.iter_mut().for_each(|v| *v = bits_to_f64(dtype, f64_to_bits(dtype, *v)));
         let c = compare(name, &out.to_f64()?, &want.data, entry.tolerance(dtype));
         total.passed &= c.passed();

@@ -62,22 +62,62 @@ kinds! {
     /// Elementwise functions of one tensor.
     UnaryKind {
         Exp => unary::exp::DEF,
+        Exp2 => unary::exp2::DEF,
+        Expm1 => unary::expm1::DEF,
         Log => unary::log::DEF,
+        Log2 => unary::log2::DEF,
+        Log10 => unary::log10::DEF,
+        Log1p => unary::log1p::DEF,
         Sqrt => unary::sqrt::DEF,
         Rsqrt => unary::rsqrt::DEF,
+        Cbrt => unary::cbrt::DEF,
         Abs => unary::abs::DEF,
         Neg => unary::neg::DEF,
+        Sign => unary::sign::DEF,
+        Ceil => unary::ceil::DEF,
+        Floor => unary::floor::DEF,
+        /// Halves to even, as `torch.round`.
+        Round => unary::round::DEF,
+        Trunc => unary::trunc::DEF,
+        Recip => unary::recip::DEF,
+        Square => unary::square::DEF,
+        Sin => unary::sin::DEF,
+        Cos => unary::cos::DEF,
+        Tan => unary::tan::DEF,
+        Asin => unary::asin::DEF,
+        Acos => unary::acos::DEF,
+        Atan => unary::atan::DEF,
+        Sinh => unary::sinh::DEF,
+        Cosh => unary::cosh::DEF,
+        Tanh => unary::tanh::DEF,
+        Asinh => unary::asinh::DEF,
+        Acosh => unary::acosh::DEF,
+        Atanh => unary::atanh::DEF,
+        Erf => unary::erf::DEF,
+        Erfinv => unary::erfinv::DEF,
         Sigmoid => unary::sigmoid::DEF,
+        Logsigmoid => unary::logsigmoid::DEF,
         Silu => unary::silu::DEF,
         /// The exact (erf) form.
         Gelu => unary::gelu::DEF,
         /// The tanh approximation.
         GeluTanh => unary::gelu_tanh::DEF,
         Relu => unary::relu::DEF,
-        Tanh => unary::tanh::DEF,
-        Sin => unary::sin::DEF,
-        Cos => unary::cos::DEF,
-        Erf => unary::erf::DEF,
+        LeakyRelu => unary::leaky_relu::DEF,
+        Elu => unary::elu::DEF,
+        Selu => unary::selu::DEF,
+        Softplus => unary::softplus::DEF,
+        Softsign => unary::softsign::DEF,
+        Mish => unary::mish::DEF,
+        Hardsigmoid => unary::hardsigmoid::DEF,
+        Hardswish => unary::hardswish::DEF,
+        Hardtanh => unary::hardtanh::DEF,
+        /// A bool output.
+        Isnan => unary::isnan::DEF,
+        /// A bool output.
+        Isinf => unary::isinf::DEF,
+        /// A bool output.
+        Isfinite => unary::isfinite::DEF,
     }
 }
 
@@ -272,11 +312,19 @@ pub enum StdOp {
     LayerNorm,
 }
 
-/// Values of an op's non-buffer parameters.
+/// Values of an op's non-buffer parameters; the defaults are PyTorch's.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OpParams {
     /// Epsilon of the norms.
     pub eps: f32,
+    /// Slope of leaky_relu below 0.
+    pub negative_slope: f32,
+    /// Scale of elu below 0.
+    pub alpha: f32,
+    /// Lower bound of hardtanh.
+    pub min_val: f32,
+    /// Upper bound of hardtanh.
+    pub max_val: f32,
     /// How to launch the op, when not the planner's choice (row ops only): for measuring the
     /// alternatives on a device.
     pub strategy: Option<Strategy>,
@@ -284,7 +332,47 @@ pub struct OpParams {
 
 impl Default for OpParams {
     fn default() -> Self {
-        OpParams { eps: DEFAULT_EPS, strategy: None }
+        OpParams { eps: DEFAULT_EPS, negative_slope: 0.01, alpha: 1.0, min_val: -1.0, max_val: 1.0, strategy: None }
+    }
+}
+
+impl OpParams {
+    /// The parameter called `name` (as [`StdOp::params`] names it).
+    pub fn get(&self, name: &str) -> Option<f32> {
+        let mut copy = *self;
+        copy.slot(name).map(|v| *v)
+    }
+
+    /// The parameter called `name`, to set.
+    pub fn slot(&mut self, name: &str) -> Option<&mut f32> {
+        match name {
+            "eps" => Some(&mut self.eps),
+            "negative_slope" => Some(&mut self.negative_slope),
+            "alpha" => Some(&mut self.alpha),
+            "min_val" => Some(&mut self.min_val),
+            "max_val" => Some(&mut self.max_val),
+            _ => None,
+        }
+    }
+}
+
+impl UnaryKind {
+    /// Names of its scalar parameters, in the kernel's order (after `n`).
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            UnaryKind::LeakyRelu => &["negative_slope"],
+            UnaryKind::Elu => &["alpha"],
+            UnaryKind::Hardtanh => &["min_val", "max_val"],
+            _ => &[],
+        }
+    }
+
+    /// Its output's dtype for an input of `dtype`: bool for the class tests (isnan, ...).
+    pub fn output_dtype(self, dtype: DType) -> DType {
+        match self {
+            UnaryKind::Isnan | UnaryKind::Isinf | UnaryKind::Isfinite => DType::Bool,
+            _ => dtype,
+        }
     }
 }
 
@@ -421,6 +509,7 @@ impl StdOp {
     /// Names of its non-buffer parameters.
     pub fn params(self) -> &'static [&'static str] {
         match self {
+            StdOp::Unary(k) => k.params(),
             StdOp::RmsNorm | StdOp::LayerNorm => &["eps"],
             _ => &[],
         }
@@ -428,6 +517,13 @@ impl StdOp {
     /// Names of its outputs.
     pub fn outputs(self) -> &'static [&'static str] {
         &["y"]
+    }
+    /// The dtype of its output for inputs of `dtype`.
+    pub fn output_dtype(self, dtype: DType) -> DType {
+        match self {
+            StdOp::Unary(k) => k.output_dtype(dtype),
+            _ => dtype,
+        }
     }
 
     /// Every kernel instance (definition and constexprs) this op's plans may launch, for
@@ -475,7 +571,7 @@ impl StdOp {
             return Err(unfit(s));
         }
         match self {
-            StdOp::Unary(k) => unary_plan(dev, k, x),
+            StdOp::Unary(k) => unary_plan_with(dev, k, x, params),
             StdOp::Binary(k) => binary_plan(dev, k, x, inputs[1]),
             StdOp::Reduce(k) => {
                 let s = params.strategy.map(|s| s.reduce().ok_or_else(|| unfit(s))).transpose()?;
@@ -585,18 +681,49 @@ fn launch(
     Launch::new(dev, def, dtype, consts, geometry, args)
 }
 
-/// Plan `y = f(x)` elementwise.
+/// Plan `y = f(x)` elementwise, with the op's default parameters.
 pub fn unary_plan(dev: &Device, kind: UnaryKind, x: &Buffer) -> Result<Plan> {
+    unary_plan_with(dev, kind, x, &OpParams::default())
+}
+
+/// Plan `y = f(x)` elementwise; `params` gives the values of the op's
+/// [`UnaryKind::params`] (the rest is ignored).
+pub fn unary_plan_with(dev: &Device, kind: UnaryKind, x: &Buffer, params: &OpParams) -> Result<Plan> {
     let op = kind.name();
     check_float(op, "x", x)?;
+    let values = unary_params(kind, params)?;
     let n = index_count(op, x)?;
-    let y = dev.alloc(x.dtype(), x.shape())?;
+    let y = dev.alloc(kind.output_dtype(x.dtype()), x.shape())?;
     if n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
     let geometry = Geometry::cover(elementwise::threads(n) as u64, ELEMENTWISE_GROUP);
-    let l = launch(dev, kind.def(), x.dtype(), ConstArgs::new(), geometry, vec![x.into(), (&y).into(), n.into()])?;
+    let mut args = vec![x.into(), (&y).into(), n.into()];
+    args.extend(values.into_iter().map(PlanArg::from));
+    let l = launch(dev, kind.def(), x.dtype(), ConstArgs::new(), geometry, args)?;
     Ok(Plan::new(vec![l], vec![], ("y", y)))
+}
+
+/// The values of `kind`'s parameters in kernel order: finite, and for hardtanh
+/// `min_val ≤ max_val`.
+fn unary_params(kind: UnaryKind, params: &OpParams) -> Result<Vec<f32>> {
+    let bad =
+        |name: &str, reason: String| RuntimeError::BadParameter { op: kind.name().into(), name: name.into(), reason };
+    let mut values = Vec::new();
+    for name in kind.params() {
+        let v = params.get(name).ok_or_else(|| bad(name, "not a parameter of the library".into()))?;
+        if !v.is_finite() {
+            return Err(bad(name, format!("must be finite, got {v}")));
+        }
+        values.push(v);
+    }
+    if kind == UnaryKind::Hardtanh && params.min_val > params.max_val {
+        return Err(bad(
+            "min_val",
+            format!("must not exceed max_val, got min_val {} > max_val {}", params.min_val, params.max_val),
+        ));
+    }
+    Ok(values)
 }
 
 /// Plan `y = f(a, b)` elementwise; `a` and `b` have one shape and one dtype.
@@ -821,9 +948,13 @@ fn output(plan: Result<Plan>, dev: &Device) -> Result<Buffer> {
     Ok(plan.into_output())
 }
 
-/// `y = f(x)` elementwise for a unary `kind`.
+/// `y = f(x)` elementwise for a unary `kind`, with its default parameters.
 pub fn unary(dev: &Device, kind: UnaryKind, x: &Buffer) -> Result<Buffer> {
     output(unary_plan(dev, kind, x), dev)
+}
+/// `y = f(x)` elementwise for a unary `kind` with the parameters in `params`.
+pub fn unary_with(dev: &Device, kind: UnaryKind, x: &Buffer, params: &OpParams) -> Result<Buffer> {
+    output(unary_plan_with(dev, kind, x, params), dev)
 }
 /// `y = f(a, b)` elementwise for a binary `kind`.
 pub fn binary(dev: &Device, kind: BinaryKind, a: &Buffer, b: &Buffer) -> Result<Buffer> {
@@ -838,9 +969,29 @@ pub fn reduce_rows(dev: &Device, kind: ReduceKind, x: &Buffer) -> Result<Buffer>
 pub fn exp(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Exp, x)
 }
+/// 2^x
+pub fn exp2(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Exp2, x)
+}
+/// e^x - 1, accurate near 0
+pub fn expm1(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Expm1, x)
+}
 /// Natural logarithm.
 pub fn log(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Log, x)
+}
+/// Base-2 logarithm.
+pub fn log2(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Log2, x)
+}
+/// Base-10 logarithm.
+pub fn log10(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Log10, x)
+}
+/// ln(1 + x), accurate near 0
+pub fn log1p(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Log1p, x)
 }
 /// √x
 pub fn sqrt(dev: &Device, x: &Buffer) -> Result<Buffer> {
@@ -850,6 +1001,10 @@ pub fn sqrt(dev: &Device, x: &Buffer) -> Result<Buffer> {
 pub fn rsqrt(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Rsqrt, x)
 }
+/// ∛x (negative for negative x)
+pub fn cbrt(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Cbrt, x)
+}
 /// |x|
 pub fn abs(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Abs, x)
@@ -858,9 +1013,97 @@ pub fn abs(dev: &Device, x: &Buffer) -> Result<Buffer> {
 pub fn neg(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Neg, x)
 }
+/// The sign: 1, -1, or x itself for ±0 and NaN.
+pub fn sign(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Sign, x)
+}
+/// The least integer ≥ x.
+pub fn ceil(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Ceil, x)
+}
+/// The greatest integer ≤ x.
+pub fn floor(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Floor, x)
+}
+/// x rounded to the nearest integer, halves to even (`torch.round`).
+pub fn round(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Round, x)
+}
+/// x rounded toward zero.
+pub fn trunc(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Trunc, x)
+}
+/// 1/x
+pub fn recip(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Recip, x)
+}
+/// x²
+pub fn square(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Square, x)
+}
+/// sin x
+pub fn sin(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Sin, x)
+}
+/// cos x
+pub fn cos(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Cos, x)
+}
+/// tan x
+pub fn tan(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Tan, x)
+}
+/// arcsin x
+pub fn asin(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Asin, x)
+}
+/// arccos x
+pub fn acos(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Acos, x)
+}
+/// arctan x
+pub fn atan(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Atan, x)
+}
+/// sinh x
+pub fn sinh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Sinh, x)
+}
+/// cosh x
+pub fn cosh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Cosh, x)
+}
+/// tanh x
+pub fn tanh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Tanh, x)
+}
+/// arsinh x
+pub fn asinh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Asinh, x)
+}
+/// arcosh x
+pub fn acosh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Acosh, x)
+}
+/// artanh x
+pub fn atanh(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Atanh, x)
+}
+/// erf x
+pub fn erf(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Erf, x)
+}
+/// The inverse error function.
+pub fn erfinv(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Erfinv, x)
+}
 /// 1 / (1 + e^-x)
 pub fn sigmoid(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Sigmoid, x)
+}
+/// ln sigmoid(x)
+pub fn logsigmoid(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Logsigmoid, x)
 }
 /// x · sigmoid(x)
 pub fn silu(dev: &Device, x: &Buffer) -> Result<Buffer> {
@@ -878,21 +1121,53 @@ pub fn gelu_tanh(dev: &Device, x: &Buffer) -> Result<Buffer> {
 pub fn relu(dev: &Device, x: &Buffer) -> Result<Buffer> {
     unary(dev, UnaryKind::Relu, x)
 }
-/// tanh x
-pub fn tanh(dev: &Device, x: &Buffer) -> Result<Buffer> {
-    unary(dev, UnaryKind::Tanh, x)
+/// x for x ≥ 0, `negative_slope`·x below (torch's default slope is 0.01).
+pub fn leaky_relu(dev: &Device, x: &Buffer, negative_slope: f32) -> Result<Buffer> {
+    unary_with(dev, UnaryKind::LeakyRelu, x, &OpParams { negative_slope, ..OpParams::default() })
 }
-/// sin x
-pub fn sin(dev: &Device, x: &Buffer) -> Result<Buffer> {
-    unary(dev, UnaryKind::Sin, x)
+/// x for x > 0, `alpha`·(e^x - 1) below (torch's default alpha is 1).
+pub fn elu(dev: &Device, x: &Buffer, alpha: f32) -> Result<Buffer> {
+    unary_with(dev, UnaryKind::Elu, x, &OpParams { alpha, ..OpParams::default() })
 }
-/// cos x
-pub fn cos(dev: &Device, x: &Buffer) -> Result<Buffer> {
-    unary(dev, UnaryKind::Cos, x)
+/// The self-normalizing ELU: scale·elu(x, alpha) with alpha ≈ 1.6733, scale ≈ 1.0507.
+pub fn selu(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Selu, x)
 }
-/// erf x
-pub fn erf(dev: &Device, x: &Buffer) -> Result<Buffer> {
-    unary(dev, UnaryKind::Erf, x)
+/// ln(1 + e^x), and x above 20 (torch's threshold).
+pub fn softplus(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Softplus, x)
+}
+/// x / (1 + |x|)
+pub fn softsign(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Softsign, x)
+}
+/// x · tanh(softplus(x))
+pub fn mish(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Mish, x)
+}
+/// min(max(x + 3, 0), 6) / 6
+pub fn hardsigmoid(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Hardsigmoid, x)
+}
+/// x · hardsigmoid(x)
+pub fn hardswish(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Hardswish, x)
+}
+/// x clamped to [`min_val`, `max_val`] (torch's defaults are -1 and 1), NaN for NaN.
+pub fn hardtanh(dev: &Device, x: &Buffer, min_val: f32, max_val: f32) -> Result<Buffer> {
+    unary_with(dev, UnaryKind::Hardtanh, x, &OpParams { min_val, max_val, ..OpParams::default() })
+}
+/// Whether x is NaN, as bool.
+pub fn isnan(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Isnan, x)
+}
+/// Whether x is +∞ or -∞, as bool.
+pub fn isinf(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Isinf, x)
+}
+/// Whether x is finite, as bool.
+pub fn isfinite(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    unary(dev, UnaryKind::Isfinite, x)
 }
 
 /// a + b

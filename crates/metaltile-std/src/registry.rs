@@ -46,20 +46,56 @@ fn summary(op: StdOp) -> &'static str {
     match op {
         StdOp::Unary(k) => match k {
             UnaryKind::Exp => "y = e^x",
+            UnaryKind::Exp2 => "y = 2^x",
+            UnaryKind::Expm1 => "y = e^x - 1, accurate near 0",
             UnaryKind::Log => "y = ln x",
+            UnaryKind::Log2 => "y = log₂ x",
+            UnaryKind::Log10 => "y = log₁₀ x",
+            UnaryKind::Log1p => "y = ln(1 + x), accurate near 0",
             UnaryKind::Sqrt => "y = √x",
             UnaryKind::Rsqrt => "y = 1/√x",
+            UnaryKind::Cbrt => "y = ∛x",
             UnaryKind::Abs => "y = |x|",
             UnaryKind::Neg => "y = -x",
+            UnaryKind::Sign => "y = 1, -1 or x for x > 0, x < 0, otherwise (±0, NaN)",
+            UnaryKind::Ceil => "y = ⌈x⌉",
+            UnaryKind::Floor => "y = ⌊x⌋",
+            UnaryKind::Round => "y = x rounded to the nearest integer, halves to even",
+            UnaryKind::Trunc => "y = x rounded toward zero",
+            UnaryKind::Recip => "y = 1/x",
+            UnaryKind::Square => "y = x²",
+            UnaryKind::Sin => "y = sin x",
+            UnaryKind::Cos => "y = cos x",
+            UnaryKind::Tan => "y = tan x",
+            UnaryKind::Asin => "y = arcsin x",
+            UnaryKind::Acos => "y = arccos x",
+            UnaryKind::Atan => "y = arctan x",
+            UnaryKind::Sinh => "y = sinh x",
+            UnaryKind::Cosh => "y = cosh x",
+            UnaryKind::Tanh => "y = tanh x",
+            UnaryKind::Asinh => "y = arsinh x",
+            UnaryKind::Acosh => "y = arcosh x",
+            UnaryKind::Atanh => "y = artanh x",
+            UnaryKind::Erf => "y = erf x",
+            UnaryKind::Erfinv => "y = erf⁻¹ x",
             UnaryKind::Sigmoid => "y = 1/(1 + e^-x)",
+            UnaryKind::Logsigmoid => "y = ln(1/(1 + e^-x))",
             UnaryKind::Silu => "y = x·sigmoid(x)",
             UnaryKind::Gelu => "y = ½x(1 + erf(x/√2))",
             UnaryKind::GeluTanh => "y = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))",
             UnaryKind::Relu => "y = max(x, 0), NaN for NaN",
-            UnaryKind::Tanh => "y = tanh x",
-            UnaryKind::Sin => "y = sin x",
-            UnaryKind::Cos => "y = cos x",
-            UnaryKind::Erf => "y = erf x",
+            UnaryKind::LeakyRelu => "y = x for x ≥ 0, negative_slope·x below (default 0.01)",
+            UnaryKind::Elu => "y = x for x > 0, alpha·(e^x - 1) below (default alpha 1)",
+            UnaryKind::Selu => "y = scale·(x for x > 0, alpha·(e^x - 1) below), alpha ≈ 1.6733, scale ≈ 1.0507",
+            UnaryKind::Softplus => "y = ln(1 + e^x); x above 20",
+            UnaryKind::Softsign => "y = x/(1 + |x|)",
+            UnaryKind::Mish => "y = x·tanh(softplus(x))",
+            UnaryKind::Hardsigmoid => "y = min(max(x + 3, 0), 6)/6",
+            UnaryKind::Hardswish => "y = x·min(max(x + 3, 0), 6)/6",
+            UnaryKind::Hardtanh => "y = x clamped to [min_val, max_val] (default [-1, 1]), NaN for NaN",
+            UnaryKind::Isnan => "y = x is NaN (bool)",
+            UnaryKind::Isinf => "y = x is ±∞ (bool)",
+            UnaryKind::Isfinite => "y = x is neither ±∞ nor NaN (bool)",
         },
         StdOp::Binary(k) => match k {
             BinaryKind::Add => "y = a + b",
@@ -81,23 +117,63 @@ fn summary(op: StdOp) -> &'static str {
     }
 }
 
-fn unary_reference(k: UnaryKind) -> fn(f64) -> f64 {
-    match k {
-        UnaryKind::Exp => r::exp,
-        UnaryKind::Log => r::log,
-        UnaryKind::Sqrt => r::sqrt,
-        UnaryKind::Rsqrt => r::rsqrt,
-        UnaryKind::Abs => r::abs,
-        UnaryKind::Neg => r::neg,
-        UnaryKind::Sigmoid => r::sigmoid,
-        UnaryKind::Silu => r::silu,
-        UnaryKind::Gelu => r::gelu,
-        UnaryKind::GeluTanh => r::gelu_tanh,
-        UnaryKind::Relu => r::relu,
-        UnaryKind::Tanh => r::tanh,
-        UnaryKind::Sin => r::sin,
-        UnaryKind::Cos => r::cos,
-        UnaryKind::Erf => r::erf,
+/// The reference of `k`, its parameters taken from `p` at the precision the kernel receives
+/// them (f32).
+fn unary_reference(k: UnaryKind, p: &OpParams) -> impl Fn(f64) -> f64 {
+    let (slope, alpha) = (p.negative_slope as f64, p.alpha as f64);
+    let (lo, hi) = (p.min_val as f64, p.max_val as f64);
+    move |x| match k {
+        UnaryKind::Exp => r::exp(x),
+        UnaryKind::Exp2 => r::exp2(x),
+        UnaryKind::Expm1 => r::expm1(x),
+        UnaryKind::Log => r::log(x),
+        UnaryKind::Log2 => r::log2(x),
+        UnaryKind::Log10 => r::log10(x),
+        UnaryKind::Log1p => r::log1p(x),
+        UnaryKind::Sqrt => r::sqrt(x),
+        UnaryKind::Rsqrt => r::rsqrt(x),
+        UnaryKind::Cbrt => r::cbrt(x),
+        UnaryKind::Abs => r::abs(x),
+        UnaryKind::Neg => r::neg(x),
+        UnaryKind::Sign => r::sign(x),
+        UnaryKind::Ceil => r::ceil(x),
+        UnaryKind::Floor => r::floor(x),
+        UnaryKind::Round => r::round(x),
+        UnaryKind::Trunc => r::trunc(x),
+        UnaryKind::Recip => r::recip(x),
+        UnaryKind::Square => r::square(x),
+        UnaryKind::Sin => r::sin(x),
+        UnaryKind::Cos => r::cos(x),
+        UnaryKind::Tan => r::tan(x),
+        UnaryKind::Asin => r::asin(x),
+        UnaryKind::Acos => r::acos(x),
+        UnaryKind::Atan => r::atan(x),
+        UnaryKind::Sinh => r::sinh(x),
+        UnaryKind::Cosh => r::cosh(x),
+        UnaryKind::Tanh => r::tanh(x),
+        UnaryKind::Asinh => r::asinh(x),
+        UnaryKind::Acosh => r::acosh(x),
+        UnaryKind::Atanh => r::atanh(x),
+        UnaryKind::Erf => r::erf(x),
+        UnaryKind::Erfinv => r::erfinv(x),
+        UnaryKind::Sigmoid => r::sigmoid(x),
+        UnaryKind::Logsigmoid => r::logsigmoid(x),
+        UnaryKind::Silu => r::silu(x),
+        UnaryKind::Gelu => r::gelu(x),
+        UnaryKind::GeluTanh => r::gelu_tanh(x),
+        UnaryKind::Relu => r::relu(x),
+        UnaryKind::LeakyRelu => r::leaky_relu(x, slope),
+        UnaryKind::Elu => r::elu(x, alpha),
+        UnaryKind::Selu => r::selu(x),
+        UnaryKind::Softplus => r::softplus(x),
+        UnaryKind::Softsign => r::softsign(x),
+        UnaryKind::Mish => r::mish(x),
+        UnaryKind::Hardsigmoid => r::hardsigmoid(x),
+        UnaryKind::Hardswish => r::hardswish(x),
+        UnaryKind::Hardtanh => r::hardtanh(x, lo, hi),
+        UnaryKind::Isnan => r::isnan(x),
+        UnaryKind::Isinf => r::isinf(x),
+        UnaryKind::Isfinite => r::isfinite(x),
     }
 }
 
@@ -135,7 +211,10 @@ impl Entry {
         let x = inputs.first().unwrap_or(&empty);
         let arg = |i: usize| inputs.get(i).map_or(&[][..], |t| &t.data[..]);
         let y = match self.op {
-            StdOp::Unary(k) => HostTensor::new(&x.shape, x.data.iter().map(|v| unary_reference(k)(*v)).collect()),
+            StdOp::Unary(k) => {
+                let f = unary_reference(k, params);
+                HostTensor::new(&x.shape, x.data.iter().map(|v| f(*v)).collect())
+            }
             StdOp::Binary(k) => {
                 let f = binary_reference(k);
                 HostTensor::new(&x.shape, x.data.iter().zip(arg(1)).map(|(a, b)| f(*a, *b)).collect())
@@ -164,7 +243,7 @@ impl Entry {
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name
-    /// (`eps`), defaults where absent.
+    /// ([`StdOp::params`]: `eps`, `negative_slope`, ...), defaults where absent.
     pub fn plan(&self, dev: &Device, inputs: &[(&str, &Buffer)], consts: &ConstArgs) -> Result<Plan> {
         let op = self.name().to_string();
         let takes = || [self.op.inputs(), self.op.params()].concat().join(", ");
@@ -187,12 +266,11 @@ impl Entry {
             .collect::<Result<Vec<&Buffer>>>()?;
         let mut params = OpParams::default();
         for (name, value) in &consts.0 {
-            match (name.as_str(), value) {
-                ("eps", v) if self.op.params().contains(&"eps") => {
-                    params.eps = v.to_constant("eps", DType::F32)?.as_f64() as f32;
-                }
-                _ => return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() }),
-            }
+            let slot = params.slot(name).filter(|_| self.op.params().contains(&name.as_str()));
+            let Some(slot) = slot else {
+                return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() });
+            };
+            *slot = value.to_constant(name, DType::F32)?.as_f64() as f32;
         }
         self.op.plan(dev, &ordered, &params)
     }

@@ -86,6 +86,15 @@ fn filters_select_families_and_names() {
     let reduce: Vec<_> = registry::all().into_iter().filter(|e| selects(Some("reduce"), e)).collect();
     assert_eq!(reduce.iter().map(|e| e.name()).collect::<Vec<_>>(), vec!["sum_rows", "max_rows", "min_rows"]);
     assert!(registry::all().iter().all(|e| selects(None, e)));
+    let names =
+        |f: &str| registry::all().into_iter().filter(|e| selects(Some(f), e)).map(|e| e.name()).collect::<Vec<_>>();
+    // A whole name picks that kernel alone; a part of names, every kernel it is part of.
+    assert_eq!(names("exp"), vec!["exp"]);
+    assert_eq!(names("erf"), vec!["erf"]);
+    assert_eq!(names("exp2"), vec!["exp2"]);
+    assert_eq!(names("expm"), vec!["expm1"]);
+    assert_eq!(names("sigmoid"), vec!["sigmoid"]);
+    assert_eq!(names("sigm"), vec!["sigmoid", "logsigmoid", "hardsigmoid"]);
     let dev = Device::cpu();
     let mut seen = 0;
     let results = run_suite(&dev, Some("gelu_tanh"), &mut |_| seen += 1);

@@ -32,22 +32,56 @@ fn every_named_wrapper_runs_its_kernel() {
     let x = f32s(&dev, &[0.5, 1.5], &[2]);
     let unary = [
         (ops::exp as fn(&Device, &_) -> _, UnaryKind::Exp),
+        (ops::exp2, UnaryKind::Exp2),
+        (ops::expm1, UnaryKind::Expm1),
         (ops::log, UnaryKind::Log),
+        (ops::log2, UnaryKind::Log2),
+        (ops::log10, UnaryKind::Log10),
+        (ops::log1p, UnaryKind::Log1p),
         (ops::sqrt, UnaryKind::Sqrt),
         (ops::rsqrt, UnaryKind::Rsqrt),
+        (ops::cbrt, UnaryKind::Cbrt),
         (ops::abs, UnaryKind::Abs),
         (ops::neg, UnaryKind::Neg),
+        (ops::sign, UnaryKind::Sign),
+        (ops::ceil, UnaryKind::Ceil),
+        (ops::floor, UnaryKind::Floor),
+        (ops::round, UnaryKind::Round),
+        (ops::trunc, UnaryKind::Trunc),
+        (ops::recip, UnaryKind::Recip),
+        (ops::square, UnaryKind::Square),
+        (ops::sin, UnaryKind::Sin),
+        (ops::cos, UnaryKind::Cos),
+        (ops::tan, UnaryKind::Tan),
+        (ops::asin, UnaryKind::Asin),
+        (ops::acos, UnaryKind::Acos),
+        (ops::atan, UnaryKind::Atan),
+        (ops::sinh, UnaryKind::Sinh),
+        (ops::cosh, UnaryKind::Cosh),
+        (ops::tanh, UnaryKind::Tanh),
+        (ops::asinh, UnaryKind::Asinh),
+        (ops::acosh, UnaryKind::Acosh),
+        (ops::atanh, UnaryKind::Atanh),
+        (ops::erf, UnaryKind::Erf),
+        (ops::erfinv, UnaryKind::Erfinv),
         (ops::sigmoid, UnaryKind::Sigmoid),
+        (ops::logsigmoid, UnaryKind::Logsigmoid),
         (ops::silu, UnaryKind::Silu),
         (ops::gelu, UnaryKind::Gelu),
         (ops::gelu_tanh, UnaryKind::GeluTanh),
         (ops::relu, UnaryKind::Relu),
-        (ops::tanh, UnaryKind::Tanh),
-        (ops::sin, UnaryKind::Sin),
-        (ops::cos, UnaryKind::Cos),
-        (ops::erf, UnaryKind::Erf),
+        (ops::selu, UnaryKind::Selu),
+        (ops::softplus, UnaryKind::Softplus),
+        (ops::softsign, UnaryKind::Softsign),
+        (ops::mish, UnaryKind::Mish),
+        (ops::hardsigmoid, UnaryKind::Hardsigmoid),
+        (ops::hardswish, UnaryKind::Hardswish),
+        (ops::isnan, UnaryKind::Isnan),
+        (ops::isinf, UnaryKind::Isinf),
+        (ops::isfinite, UnaryKind::Isfinite),
     ];
-    assert_eq!(unary.len(), UnaryKind::ALL.len());
+    // The ops with parameters have wrappers of their own (`unary_params_reach_the_kernel`).
+    assert_eq!(unary.len() + 3, UnaryKind::ALL.len());
     for (f, k) in unary {
         let named = f(&dev, &x).unwrap().to_bytes().unwrap();
         assert_eq!(named, ops::unary(&dev, k, &x).unwrap().to_bytes().unwrap(), "{}", k.name());
@@ -186,4 +220,51 @@ fn ops_read_inputs_without_changing_them_and_outputs_are_new() {
     assert_eq!(x.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
     // A read-only view is a fine input.
     assert_eq!(ops::neg(&dev, &x.read_only()).unwrap().to_vec::<f32>().unwrap(), vec![-1.0, -2.0]);
+}
+
+#[test]
+fn unary_params_reach_the_kernel() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[-2.0, -0.5, 0.5, 3.0], &[4]);
+    let y = |b: metaltile_runtime::Result<metaltile_runtime::Buffer>| b.unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(y(ops::leaky_relu(&dev, &x, 0.25)), vec![-0.5, -0.125, 0.5, 3.0]);
+    let elu = y(ops::elu(&dev, &x, 2.0));
+    assert!((elu[0] - 2.0 * (-2f32).exp_m1()).abs() < 1e-6 && elu[2..] == [0.5, 3.0], "{elu:?}");
+    assert_eq!(y(ops::hardtanh(&dev, &x, -1.0, 2.0)), vec![-1.0, -0.5, 0.5, 2.0]);
+    // Without parameters, torch's defaults.
+    assert_eq!(y(ops::unary(&dev, UnaryKind::LeakyRelu, &x)), vec![-0.02, -0.005, 0.5, 3.0]);
+    assert_eq!(y(ops::unary(&dev, UnaryKind::Hardtanh, &x)), vec![-1.0, -0.5, 0.5, 1.0]);
+    let elu1 = y(ops::unary(&dev, UnaryKind::Elu, &x));
+    assert!((elu1[0] - (-2f32).exp_m1()).abs() < 1e-6, "{elu1:?}");
+}
+
+#[test]
+fn unary_params_are_checked() {
+    let dev = Device::cpu();
+    let x = f32s(&dev, &[1.0], &[1]);
+    let e = ops::hardtanh(&dev, &x, 1.0, -1.0).unwrap_err();
+    assert!(matches!(&e, RuntimeError::BadParameter { name, .. } if name == "min_val"), "{e}");
+    assert!(e.to_string().contains("max_val"), "{e}");
+    let e = ops::leaky_relu(&dev, &x, f32::NAN).unwrap_err();
+    assert!(matches!(&e, RuntimeError::BadParameter { name, .. } if name == "negative_slope"), "{e}");
+    let e = ops::elu(&dev, &x, f32::INFINITY).unwrap_err();
+    assert!(matches!(&e, RuntimeError::BadParameter { name, .. } if name == "alpha"), "{e}");
+    // Equal bounds are a constant function, not an error.
+    assert_eq!(ops::hardtanh(&dev, &x, 0.5, 0.5).unwrap().to_vec::<f32>().unwrap(), vec![0.5]);
+}
+
+#[test]
+fn class_tests_give_bools_of_the_input_shape() {
+    let dev = Device::cpu();
+    let v = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -1.5, 7.0];
+    let x = f32s(&dev, &v, &[2, 3]);
+    let y = ops::isnan(&dev, &x).unwrap();
+    assert_eq!((y.dtype(), y.shape()), (DType::Bool, &[2, 3][..]));
+    assert_eq!(y.to_vec::<bool>().unwrap(), vec![true, false, false, false, false, false]);
+    assert_eq!(ops::isinf(&dev, &x).unwrap().to_vec::<bool>().unwrap(), vec![false, true, true, false, false, false]);
+    assert_eq!(ops::isfinite(&dev, &x).unwrap().to_vec::<bool>().unwrap(), vec![false, false, false, true, true, true]);
+    // f16 overflows to ∞ where f32 does not.
+    let h = dev.upload(&[f16::from_f32(65504.0), f16::INFINITY, f16::NAN], &[3]).unwrap();
+    assert_eq!(ops::isinf(&dev, &h).unwrap().to_vec::<bool>().unwrap(), vec![false, true, false]);
+    assert_eq!(ops::isfinite(&dev, &h).unwrap().to_vec::<bool>().unwrap(), vec![true, false, false]);
 }

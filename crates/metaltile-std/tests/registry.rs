@@ -3,28 +3,68 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+use metaltile_ir::dtype::{bits_to_f64, f64_to_bits};
 use metaltile_ir::{ConstArg, ConstArgs, DType, FLOAT_DTYPES};
 use metaltile_runtime::{Device, RuntimeError};
 use metaltile_std::bench::{self, BenchOptions, BenchSize};
+use metaltile_std::ops::OpParams;
 use metaltile_std::registry;
+use metaltile_std::tensor::HostTensor;
+use metaltile_std::testing::compare::compare;
 use std::collections::HashSet;
 
-const UNARY: [&str; 15] = [
+const UNARY: [&str; 51] = [
     "exp",
+    "exp2",
+    "expm1",
     "log",
+    "log2",
+    "log10",
+    "log1p",
     "sqrt",
     "rsqrt",
+    "cbrt",
     "abs",
     "neg",
+    "sign",
+    "ceil",
+    "floor",
+    "round",
+    "trunc",
+    "recip",
+    "square",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "erf",
+    "erfinv",
     "sigmoid",
+    "logsigmoid",
     "silu",
     "gelu",
     "gelu_tanh",
     "relu",
-    "tanh",
-    "sin",
-    "cos",
-    "erf",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "softplus",
+    "softsign",
+    "mish",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "isnan",
+    "isinf",
+    "isfinite",
 ];
 
 #[test]
@@ -78,6 +118,48 @@ fn invoke_takes_eps_by_name() {
     // eps = 0 and a zero row: 0 · 1/√0 = NaN, so the value given was used.
     let out = e.invoke(&dev, &[("x", &x), ("w", &w)], &ConstArgs::new().with("eps", ConstArg::Int(0))).unwrap();
     assert!(out[0].1.to_vec::<f32>().unwrap().iter().all(|v| v.is_nan()));
+}
+
+#[test]
+fn invoke_takes_unary_params_by_name() {
+    let dev = Device::cpu();
+    let x = dev.upload(&[-4.0f32, 4.0], &[2]).unwrap();
+    let leaky = registry::find("leaky_relu").unwrap();
+    assert_eq!(leaky.op.params(), &["negative_slope"]);
+    let slope = ConstArgs::new().with("negative_slope", ConstArg::Float(0.5));
+    let out = leaky.invoke(&dev, &[("x", &x)], &slope).unwrap();
+    assert_eq!(out[0].1.to_vec::<f32>().unwrap(), vec![-2.0, 4.0]);
+    let hardtanh = registry::find("hardtanh").unwrap();
+    let bounds = ConstArgs::new().with("min_val", ConstArg::Int(-3)).with("max_val", ConstArg::Float(2.0));
+    let out = hardtanh.invoke(&dev, &[("x", &x)], &bounds).unwrap();
+    assert_eq!(out[0].1.to_vec::<f32>().unwrap(), vec![-3.0, 2.0]);
+    let err = leaky.invoke(&dev, &[("x", &x)], &ConstArgs::new().with("alpha", ConstArg::Float(1.0))).unwrap_err();
+    assert!(matches!(&err, RuntimeError::UnknownInput { name, .. } if name == "alpha"), "{err}");
+    assert!(err.to_string().contains("x, negative_slope"), "{err}");
+}
+
+#[test]
+fn non_default_unary_params_match_the_reference() {
+    let dev = Device::cpu();
+    let data: Vec<f64> = (0..1000).map(|i| (i as f64 - 500.0) / 97.0).collect();
+    let params = OpParams { negative_slope: 0.2, alpha: 0.7, min_val: -2.5, max_val: 0.75, ..OpParams::default() };
+    for name in ["leaky_relu", "elu", "hardtanh"] {
+        let e = registry::find(name).unwrap();
+        for dtype in FLOAT_DTYPES {
+            let x = dev.from_f64(dtype, &[1000], &data).unwrap();
+            let plan = e.op.plan(&dev, &[&x], &params).unwrap();
+            plan.run(&dev).unwrap();
+            let got = plan.outputs()[0].1.to_f64().unwrap();
+            let want = e.reference(&[HostTensor::new(&[1000], x.to_f64().unwrap())], &params).remove(0).data;
+            let want: Vec<f64> = want.iter().map(|v| bits_to_f64(dtype, f64_to_bits(dtype, *v))).collect();
+            let c = compare("y", &got, &want, e.tolerance(dtype));
+            assert!(c.passed(), "{name} {dtype}: {c:?}");
+            // The parameters changed the result: the defaults' output is another one.
+            let default = e.op.plan(&dev, &[&x], &OpParams::default()).unwrap();
+            default.run(&dev).unwrap();
+            assert_ne!(default.outputs()[0].1.to_f64().unwrap(), got, "{name} {dtype}");
+        }
+    }
 }
 
 #[test]
@@ -146,7 +228,7 @@ fn quick_bench_times_every_kernel() {
     let json = serde_json::to_string(&results).unwrap();
     assert!(json.contains("\"kernel\":\"rms_norm\""), "{json}");
     let mut seen = 0;
-    let all = bench::run_with_progress(&dev, Some("exp"), &opts, &mut |_| seen += 1);
+    let all = bench::run_with_progress(&dev, Some("exp2"), &opts, &mut |_| seen += 1);
     assert_eq!((all.len(), seen), (1, 1));
 }
 

@@ -318,7 +318,8 @@ impl Ask<'_> {
             row.mismatch = Some("outputs not compared: the peer wrote no output".into());
             return row;
         };
-        let theirs = read_output(&written.path, self.case.dtype, self.data.output.shape());
+        let out_dtype = self.case.entry.op.output_dtype(self.case.dtype);
+        let theirs = read_output(&written.path, out_dtype, self.data.output.shape());
         // Scratch only; the next case overwrites it anyway.
         let _ = std::fs::remove_file(&written.path);
         let _ = std::fs::remove_file(&path);

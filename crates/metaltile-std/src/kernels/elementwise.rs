@@ -1,5 +1,6 @@
 //! The skeleton every elementwise kernel shares; an op contributes only its math, an f32
-//! helper passed as a [`UnaryFn`] or [`BinaryFn`].
+//! helper passed as a [`UnaryFn`], [`ParamFn`] (with the op's scalar parameters),
+//! [`PredicateFn`] (a bool result) or [`BinaryFn`].
 //!
 //! Each thread handles [`PER_THREAD`] elements as four 4-wide accesses per input (16 bytes
 //! each for f32, 8 for f16/bf16), laid out so that each warp instruction reads one contiguous
@@ -8,7 +9,7 @@
 //! no access is out of bounds or misaligned for any `n`. `ops` launches [`threads`]`(n)`
 //! threads in groups of `ops::ELEMENTWISE_GROUP`.
 
-pub use super::helpers::{BinaryFn, UnaryFn};
+pub use super::helpers::{BinaryFn, ParamFn, PredicateFn, UnaryFn};
 use metaltile::prelude::*;
 
 /// Consecutive elements per thread: four vectors of 4.
@@ -31,6 +32,24 @@ pub fn load4_f32<T: Float>(m: &[T], i: u32) -> [f32; 4] {
 pub fn store4_map<T: Float>(m: &mut [T], i: u32, f: UnaryFn, v: [f32; 4]) {
     let [a, b, c, d] = v;
     store4(&m, i, [f(a) as T, f(b) as T, f(c) as T, f(d) as T]);
+}
+
+/// `m[i..i + 4] = f(v, p, q)` in one 4-wide access; `i` is a multiple of 4.
+#[helper]
+pub fn store4_map_with<T: Float>(m: &mut [T], i: u32, f: ParamFn, v: [f32; 4], p: f32, q: f32) {
+    let [a, b, c, d] = v;
+    store4(&m, i, [f(a, p, q) as T, f(b, p, q) as T, f(c, p, q) as T, f(d, p, q) as T]);
+}
+
+/// `m[i..i + 4] = f(v)` for a predicate `f`, as four one-byte stores: the IR has no vector
+/// stores of bool. A warp's stores still cover one contiguous 128-byte span each.
+#[helper]
+pub fn store4_test(m: &mut [bool], i: u32, f: PredicateFn, v: [f32; 4]) {
+    let [a, b, c, d] = v;
+    m[i] = f(a);
+    m[i + 1] = f(b);
+    m[i + 2] = f(c);
+    m[i + 3] = f(d);
 }
 
 /// `m[i..i + 4] = f(p, q)` in one 4-wide access; `i` is a multiple of 4.
@@ -85,6 +104,60 @@ pub fn map_unary<T: Float>(x: &[T], y: &mut [T], n: u32, f: UnaryFn) {
         for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
             for e in o..(o + 4).min(left) {
                 y[base + e] = f(x[base + e] as f32) as T;
+            }
+        }
+    }
+}
+
+/// `y[i] = f(x[i], p, q)` for `i < n`: [`map_unary`] for an op with scalar parameters.
+#[helper]
+pub fn map_unary_with<T: Float>(x: &[T], y: &mut [T], n: u32, f: ParamFn, p: f32, q: f32) {
+    let [base, span] = group_span();
+    let left = n - base;
+    if left >= span {
+        let i0 = base + vector_offset(0);
+        let i1 = base + vector_offset(1);
+        let i2 = base + vector_offset(2);
+        let i3 = base + vector_offset(3);
+        let v0 = load4_f32(x, i0);
+        let v1 = load4_f32(x, i1);
+        let v2 = load4_f32(x, i2);
+        let v3 = load4_f32(x, i3);
+        store4_map_with(y, i0, f, v0, p, q);
+        store4_map_with(y, i1, f, v1, p, q);
+        store4_map_with(y, i2, f, v2, p, q);
+        store4_map_with(y, i3, f, v3, p, q);
+    } else {
+        for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
+            for e in o..(o + 4).min(left) {
+                y[base + e] = f(x[base + e] as f32, p, q) as T;
+            }
+        }
+    }
+}
+
+/// `y[i] = f(x[i])` for `i < n`, for a predicate `f`: a bool (one byte) per element.
+#[helper]
+pub fn map_predicate<T: Float>(x: &[T], y: &mut [bool], n: u32, f: PredicateFn) {
+    let [base, span] = group_span();
+    let left = n - base;
+    if left >= span {
+        let i0 = base + vector_offset(0);
+        let i1 = base + vector_offset(1);
+        let i2 = base + vector_offset(2);
+        let i3 = base + vector_offset(3);
+        let v0 = load4_f32(x, i0);
+        let v1 = load4_f32(x, i1);
+        let v2 = load4_f32(x, i2);
+        let v3 = load4_f32(x, i3);
+        store4_test(y, i0, f, v0);
+        store4_test(y, i1, f, v1);
+        store4_test(y, i2, f, v2);
+        store4_test(y, i3, f, v3);
+    } else {
+        for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
+            for e in o..(o + 4).min(left) {
+                y[base + e] = f(x[base + e] as f32);
             }
         }
     }

@@ -14,6 +14,11 @@ use metaltile::prelude::*;
 pub type UnaryFn = fn(Val<f32>) -> Val<f32>;
 /// A function of two f32 values (an op's math; for folds, associative and commutative).
 pub type BinaryFn = fn(Val<f32>, Val<f32>) -> Val<f32>;
+/// A function of one f32 and two scalar parameters of its op (an op with one parameter
+/// ignores the third argument).
+pub type ParamFn = fn(Val<f32>, Val<f32>, Val<f32>) -> Val<f32>;
+/// A property of one f32 (isnan, ...).
+pub type PredicateFn = fn(Val<f32>) -> Val<bool>;
 
 /// Σ v over the threadgroup.
 #[helper]

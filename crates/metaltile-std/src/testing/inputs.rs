@@ -34,17 +34,7 @@ impl Domain {
 /// The domain of input `index` of `op`: where its values are meaningful and well conditioned.
 pub fn domain(op: StdOp, index: usize) -> Domain {
     match op {
-        StdOp::Unary(k) => match k {
-            UnaryKind::Exp | UnaryKind::Sin | UnaryKind::Cos => Domain::Uniform(-10.0, 10.0),
-            UnaryKind::Log | UnaryKind::Sqrt | UnaryKind::Rsqrt => Domain::Uniform(1e-3, 10.0),
-            UnaryKind::Abs | UnaryKind::Neg | UnaryKind::Relu => Domain::Uniform(-5.0, 5.0),
-            UnaryKind::Sigmoid
-            | UnaryKind::Silu
-            | UnaryKind::Gelu
-            | UnaryKind::GeluTanh
-            | UnaryKind::Tanh
-            | UnaryKind::Erf => Domain::Uniform(-6.0, 6.0),
-        },
+        StdOp::Unary(k) => unary_domain(k),
         StdOp::Binary(k) => match (k, index) {
             (BinaryKind::Div, 1) => Domain::SignedMagnitude(0.25, 4.0),
             (BinaryKind::Pow, 0) => Domain::Uniform(0.05, 4.0),
@@ -61,6 +51,31 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
     }
 }
 
+/// Where a unary op's random inputs come from: its domain where it has one (log, asin,
+/// acosh, ...), else a range that covers its curved part, thresholds and kinks.
+fn unary_domain(k: UnaryKind) -> Domain {
+    use UnaryKind::*;
+    match k {
+        Exp | Expm1 | Sin | Cos | Atan | Sinh | Cosh | Asinh | Cbrt | Square => Domain::Uniform(-10.0, 10.0),
+        Ceil | Floor | Round | Trunc | Softsign | Mish => Domain::Uniform(-10.0, 10.0),
+        Exp2 => Domain::Uniform(-15.0, 15.0),
+        Log | Sqrt | Rsqrt => Domain::Uniform(1e-3, 10.0),
+        Log2 | Log10 => Domain::Uniform(1e-3, 100.0),
+        Log1p => Domain::Uniform(-0.9, 10.0),
+        Recip => Domain::SignedMagnitude(1e-2, 10.0),
+        Tan => Domain::Uniform(-1.5, 1.5),
+        Asin | Acos | Atanh | Erfinv => Domain::Uniform(-1.0, 1.0),
+        Acosh => Domain::Uniform(1.0, 10.0),
+        Abs | Neg | Sign | Relu | LeakyRelu | Elu | Selu | Hardsigmoid | Hardswish => Domain::Uniform(-5.0, 5.0),
+        Hardtanh => Domain::Uniform(-3.0, 3.0),
+        Sigmoid | Silu | Gelu | GeluTanh | Tanh | Erf => Domain::Uniform(-6.0, 6.0),
+        Logsigmoid => Domain::Uniform(-20.0, 20.0),
+        Softplus => Domain::Uniform(-30.0, 30.0),
+        // Scaled by the large case, f16 rounds these to ±∞.
+        Isnan | Isinf | Isfinite => Domain::Uniform(-100.0, 100.0),
+    }
+}
+
 /// The factor "large magnitude" cases scale the data input by.
 pub fn large_scale(op: StdOp) -> f64 {
     match op {
@@ -72,6 +87,36 @@ pub fn large_scale(op: StdOp) -> f64 {
 /// Values every elementwise op meets in a special-values case; IEEE defines each op on all.
 pub const SPECIALS: [f64; 12] =
     [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -3.0, 1e-3];
+
+/// Values every unary op meets besides [`SPECIALS`]: large and tiny magnitudes (f16 rounds
+/// the largest to ±∞ and the tiniest to ±0; none is subnormal in f32, which GPUs may flush).
+pub const UNARY_SPECIALS: [f64; 8] = [1e4, -1e4, 1e30, -1e30, 3e38, -3e38, 1e-30, -1e-30];
+
+/// Every special value unary op `k` is fed: [`SPECIALS`], [`UNARY_SPECIALS`], and the points
+/// where its definition or its formula changes (domain edges, thresholds, kinks, overflow,
+/// halves for rounding), with their f32 neighbours.
+pub fn unary_specials(k: UnaryKind) -> Vec<f64> {
+    use UnaryKind::*;
+    let edges: &[f64] = match k {
+        Ceil | Floor | Round | Trunc => &[1.5, 2.5, -2.5, -1.5, 0.499_999_97, 4_194_304.5, 8_388_609.0],
+        Asin | Acos | Atanh | Erfinv => &[0.999_999_94, -0.999_999_94, 0.9999, -0.9999, 1.000_000_1, -1.5],
+        Acosh => &[1.000_000_1, 0.99, 1e4],
+        Log1p => &[-0.999_999_94, -1.5, 1e-7, -1e-7],
+        Expm1 => &[1e-7, -1e-7, 88.7, 88.8, -88.7],
+        Exp => &[88.7, 88.8, -87.3, -103.0],
+        Exp2 => &[127.9, 128.0, -126.0, -149.0],
+        Sinh | Cosh => &[89.0, -89.0, 89.5, -89.5],
+        Tan => &[1.570_796_4, -1.570_796_4],
+        Sigmoid | Logsigmoid | Silu => &[-88.0, -89.0, -100.0, 88.0, 17.0, 20.0],
+        Softplus | Mish => &[20.0, 20.000_002, 19.999_998, -88.0, -104.0, 100.0],
+        Hardsigmoid | Hardswish => &[3.0, -3.0, 2.999_999_8, -2.999_999_8, 3.000_000_2],
+        Hardtanh => &[1.000_000_1, -1.000_000_1, 0.999_999_94],
+        Erf | Gelu | GeluTanh => &[3.9, -3.9, 10.0],
+        Cbrt => &[-8.0, 27.0],
+        _ => &[],
+    };
+    SPECIALS.iter().chain(&UNARY_SPECIALS).chain(edges).copied().collect()
+}
 
 /// Generate the inputs of `op` for `case`, in the order of `op.inputs()`.
 pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
@@ -119,12 +164,12 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
         .collect()
 }
 
-/// Put special values into the data inputs: every special for unary ops, every pair of
+/// Put special values into the data inputs: every special of the op for unary ops, every pair of
 /// specials for binary ops, and for row ops one kind of special per row.
 fn insert_specials(op: StdOp, data: &mut [Vec<f64>], n: usize, rng: &mut Rng) {
     match op {
-        StdOp::Unary(_) => {
-            for (v, s) in data[0].iter_mut().zip(SPECIALS) {
+        StdOp::Unary(k) => {
+            for (v, s) in data[0].iter_mut().zip(unary_specials(k)) {
                 *v = s;
             }
         }

@@ -134,16 +134,31 @@ fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
     let plan = entry.op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
     plan.run(dev)?;
     let want = entry.reference(&rounded, &params);
-    let tol = entry.tolerance(case.dtype);
     let mut total = Comparison::default();
     for ((name, out), want) in plan.outputs().iter().zip(want) {
-        let c = compare(name, &out.to_f64()?, &round_to(case.dtype, &want.data), tol);
+        let dtype = out.dtype();
+        let mut c = compare(name, &out.to_f64()?, &round_to(dtype, &want.data), entry.tolerance(dtype));
+        if dtype == DType::Bool {
+            check_bools(name, &out.to_bytes()?, &mut c);
+        }
         total.max_abs_err = total.max_abs_err.max(c.max_abs_err);
         total.max_rel_err = total.max_rel_err.max(c.max_rel_err);
         total.mismatches += c.mismatches;
         total.first_mismatch = total.first_mismatch.or(c.first_mismatch);
     }
     Ok(total)
+}
+
+/// Count the bytes of a bool output that are neither 0 nor 1 as mismatches: reading a bool
+/// as a number looks at its low bit only, so an element left unwritten (poisoned with 0xAA)
+/// would read as a plausible `false`.
+fn check_bools(name: &str, bytes: &[u8], c: &mut Comparison) {
+    for (i, b) in bytes.iter().enumerate().filter(|(_, b)| **b > 1) {
+        c.mismatches += 1;
+        if c.first_mismatch.is_none() {
+            c.first_mismatch = Some(format!("`{name}`[{i}] holds byte 0x{b:02x}, not a bool (0 or 1)"));
+        }
+    }
 }
 
 /// Run one case on `dev` and compare with the reference. Never fails: errors are reported
@@ -172,9 +187,13 @@ pub fn run_case(dev: &Device, entry: &Entry, case: &Case) -> CaseResult {
     r
 }
 
-/// True when `filter` selects `entry`: its family, or a part of its name.
+/// True when `filter` selects `entry`: a kernel's whole name selects that kernel alone
+/// (`exp`, not also `exp2` and `expm1`); any other text, a family or a part of a name.
 pub fn selects(filter: Option<&str>, entry: &Entry) -> bool {
-    filter.is_none_or(|f| entry.family == f || entry.name().contains(f))
+    filter.is_none_or(|f| match registry::find(f) {
+        Some(named) => named.name() == entry.name(),
+        None => entry.family == f || entry.name().contains(f),
+    })
 }
 
 /// Run every case of every registry kernel that `filter` selects, reporting each result to
@@ -189,4 +208,20 @@ pub fn run_suite(dev: &Device, filter: Option<&str>, on_progress: &mut dyn FnMut
         }
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bool_outputs_must_hold_0_or_1() {
+        let mut c = Comparison::default();
+        check_bools("y", &[0, 1, 1, 0], &mut c);
+        assert!(c.passed());
+        // The poison of an unwritten byte reads as `false` through `to_f64`.
+        check_bools("y", &[0, 0xAA, 1, 2], &mut c);
+        assert_eq!(c.mismatches, 2);
+        assert!(c.first_mismatch.is_some_and(|m| m.contains("`y`[1]") && m.contains("0xaa")));
+    }
 }

@@ -1,74 +1,10 @@
 //! Independent references: each op written plainly in Rust on f64, from its mathematical
 //! definition, never from a kernel's IR. NaN and infinity behave as PyTorch defines them
-//! (max/min/relu propagate NaN).
+//! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
-use std::f64::consts::{FRAC_1_SQRT_2, FRAC_2_PI};
+mod unary;
 
-/// e^x
-pub fn exp(x: f64) -> f64 {
-    x.exp()
-}
-/// Natural logarithm.
-pub fn log(x: f64) -> f64 {
-    x.ln()
-}
-/// Square root.
-pub fn sqrt(x: f64) -> f64 {
-    x.sqrt()
-}
-/// 1 / √x
-pub fn rsqrt(x: f64) -> f64 {
-    1.0 / x.sqrt()
-}
-/// |x|
-pub fn abs(x: f64) -> f64 {
-    x.abs()
-}
-/// -x
-pub fn neg(x: f64) -> f64 {
-    -x
-}
-/// 1 / (1 + e^-x)
-pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-/// x · sigmoid(x)
-pub fn silu(x: f64) -> f64 {
-    x * sigmoid(x)
-}
-/// x · Φ(x) = ½x(1 + erf(x/√2))
-pub fn gelu(x: f64) -> f64 {
-    0.5 * x * (1.0 + erf(x * FRAC_1_SQRT_2))
-}
-/// ½x(1 + tanh(√(2/π)(x + 0.044715x³)))
-pub fn gelu_tanh(x: f64) -> f64 {
-    let inner = FRAC_2_PI.sqrt() * (x + 0.044715 * x * x * x);
-    0.5 * x * (1.0 + inner.tanh())
-}
-/// max(x, 0), NaN for NaN.
-pub fn relu(x: f64) -> f64 {
-    if x < 0.0 {
-        0.0
-    } else {
-        x
-    }
-}
-/// Hyperbolic tangent.
-pub fn tanh(x: f64) -> f64 {
-    x.tanh()
-}
-/// Sine.
-pub fn sin(x: f64) -> f64 {
-    x.sin()
-}
-/// Cosine.
-pub fn cos(x: f64) -> f64 {
-    x.cos()
-}
-/// The error function.
-pub fn erf(x: f64) -> f64 {
-    libm::erf(x)
-}
+pub use unary::*;
 
 /// a + b
 pub fn add(a: f64, b: f64) -> f64 {
