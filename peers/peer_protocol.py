@@ -14,8 +14,11 @@ import sys
 # The element types the bench times, by the names the requests use.
 DTYPES = ("f32", "f16", "bf16")
 # The std kernels a peer is asked about, by family; "copy" is the copy bandwidth yardstick.
-UNARY = ("exp", "log", "sqrt", "rsqrt", "abs", "neg", "sigmoid", "silu", "gelu", "gelu_tanh",
-         "relu", "tanh", "sin", "cos", "erf")
+UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "cbrt", "abs", "neg",
+         "sign", "ceil", "floor", "round", "trunc", "recip", "square", "sin", "cos", "tan", "asin", "acos",
+         "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfinv", "sigmoid", "logsigmoid",
+         "silu", "gelu", "gelu_tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "mish",
+         "hardsigmoid", "hardswish", "hardtanh", "isnan", "isinf", "isfinite")
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "rms_norm", "layer_norm")
 

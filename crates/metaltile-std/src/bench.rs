@@ -23,9 +23,8 @@ use crate::ops::{OpParams, Strategy};
 use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::tensor::HostTensor;
-use crate::testing::compare::compare;
-use crate::testing::{inputs, selects, Case, CaseKind};
-use metaltile_ir::dtype::{bits_to_f64, f64_to_bits};
+
+use crate::testing::{check_outputs, inputs, selects, Case, CaseKind};
 use metaltile_ir::{DType, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result};
 use serde::{Deserialize, Serialize};
@@ -288,7 +287,7 @@ impl Bench {
             copy_pct: self.copy_gbps().map(|c| 100.0 * rate / c),
             flushed: flusher.is_some(),
             check,
-            strategy: op.strategy(&case.shape, &params).map(|s| s.to_string()),
+            strategy: op.strategy(dtype, &case.shape, &params).map(|s| s.to_string()),
             ..self.blank(case)
         };
         let names = op.inputs().iter().copied();
@@ -303,20 +302,14 @@ impl Bench {
 fn check(entry: &Entry, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Result<Check> {
     let rounded: Vec<HostTensor> =
         inputs.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
-    let wants = entry.reference(&rounded, params);
-    drop(rounded);
-    let mut total = Check { passed: true, ..Default::default() };
-    for ((name, out), mut want) in plan.outputs().iter().zip(wants) {
-        let dtype = out.dtype();
-        want.data.iter_mut().for_each(|v| *v = bits_to_f64(dtype, f64_to_bits(dtype, *v)));
-        let c = compare(name, &out.to_f64()?, &want.data, entry.tolerance(dtype));
-        total.passed &= c.passed();
-        total.max_abs_err = total.max_abs_err.max(c.max_abs_err);
-        total.max_rel_err = total.max_rel_err.max(c.max_rel_err);
-        total.mismatches += c.mismatches;
-        total.first_mismatch = total.first_mismatch.or(c.first_mismatch);
-    }
-    Ok(total)
+    let c = check_outputs(entry, &rounded, plan, params)?;
+    Ok(Check {
+        passed: c.passed(),
+        max_abs_err: c.max_abs_err,
+        max_rel_err: c.max_rel_err,
+        mismatches: c.mismatches,
+        first_mismatch: c.first_mismatch,
+    })
 }
 
 /// Time every registry kernel `filter` selects (a family or part of a name) with the

@@ -242,6 +242,28 @@ impl Entry {
         dtype.tolerance()
     }
 
+    /// The magnitude each output element's relative tolerance applies to, when that is not the
+    /// element itself (see [`crate::testing::compare::compare_scaled`]): a row sum is exact to
+    /// a few roundings of its *terms*, and cancellation can make the sum itself arbitrarily
+    /// small, so its error is judged against `Σ|x| / √n`, the size of a sum of `n` terms of
+    /// random sign. `None` for every other op.
+    pub fn error_scale(&self, inputs: &[HostTensor]) -> Option<Vec<f64>> {
+        let x = inputs.first()?;
+        match self.op {
+            _ if !self.scales_error() => None,
+            _ => Some(
+                x.rows()
+                    .map(|row| row.iter().map(|v| v.abs()).sum::<f64>() / (row.len().max(1) as f64).sqrt())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
+    pub fn scales_error(&self) -> bool {
+        matches!(self.op, StdOp::Reduce(ReduceKind::Sum))
+    }
+
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name
     /// ([`StdOp::params`]: `eps`, `negative_slope`, ...), defaults where absent.
     pub fn plan(&self, dev: &Device, inputs: &[(&str, &Buffer)], consts: &ConstArgs) -> Result<Plan> {

@@ -21,7 +21,8 @@ use metaltile_std::bench::{
     cases, gbps, Bench, BenchCase, BenchOptions, BenchResult, BenchSize, CaseData, Method, SEED,
 };
 use metaltile_std::ops::Strategy;
-use metaltile_std::testing::compare::compare;
+use metaltile_std::tensor::HostTensor;
+use metaltile_std::testing::compare::compare_scaled;
 use peer::Peer;
 use protocol::{Inputs, ModeResult, Request, SeedInputs, COPY_OP};
 use report::{CopyReport, PeerRow, PeerStatus, PeerTiming, Report, Row, FORMAT};
@@ -276,6 +277,17 @@ struct Ask<'a> {
 }
 
 impl Ask<'_> {
+    /// The magnitudes the tolerance of each output element applies to, where the op has them
+    /// (row sums: see `Entry::error_scale`).
+    fn scale(&self) -> Option<Vec<f64>> {
+        if !self.case.entry.scales_error() {
+            return None;
+        }
+        let inputs: Option<Vec<HostTensor>> =
+            self.data.inputs.iter().map(|(_, b)| b.to_f64().ok().map(|d| HostTensor::new(b.shape(), d))).collect();
+        self.case.entry.error_scale(&inputs?)
+    }
+
     /// The op's scalar parameters as the protocol sends them.
     fn params(&self) -> BTreeMap<String, f64> {
         let eps = f64::from(self.data.params.eps);
@@ -325,7 +337,13 @@ impl Ask<'_> {
         let _ = std::fs::remove_file(&path);
         match (theirs, self.data.output.to_f64()) {
             (Ok(theirs), Ok(mine)) => {
-                let c = compare("y", &mine, &theirs, self.case.entry.tolerance(self.case.dtype));
+                let c = compare_scaled(
+                    "y",
+                    &mine,
+                    &theirs,
+                    self.case.entry.tolerance(self.case.dtype),
+                    self.scale().as_deref(),
+                );
                 row.matches = Some(c.passed());
                 row.max_abs_err = Some(c.max_abs_err);
                 row.mismatch = c.first_mismatch.map(|f| format!("{} elements differ; first: {f}", c.mismatches));

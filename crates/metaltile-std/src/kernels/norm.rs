@@ -3,8 +3,9 @@
 //!
 //! - `rms_norm`, `layer_norm`: the row fits in registers; read once, statistics from
 //!   registers (layer_norm's variance in two exact passes over them), write once.
-//! - `*_looped`: one threadgroup per row, tile by tile: statistics (one read), then the
-//!   normalization (a second read).
+//! - `*_looped`: one threadgroup per row, tile by tile: statistics, then the normalization,
+//!   each a read of the row (layer_norm: the mean, the centered squares, then the output;
+//!   the reads after the first mostly hit L2).
 //! - `*_stats` + `*_apply`: few long rows split over a `(chunks, rows)` grid: pass 1 stores
 //!   every chunk's statistics, pass 2 combines its row's and normalizes its chunk.
 //!
@@ -103,6 +104,41 @@ pub fn span_moments<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, w
         total += g;
     }
     [count, total, mean, m2]
+}
+
+/// This thread's Σ (x - mean)² over its columns of `x[start + lo .. start + hi)`.
+#[helper]
+pub fn span_centered_squares<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, width: u32, mean: f32) -> f32 {
+    let mut q = 0.0f32;
+    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+        let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, width, true);
+        q += (centered_squares4(v0, k0, mean) + centered_squares4(v1, k1, mean))
+            + (centered_squares4(v2, k2, mean) + centered_squares4(v3, k3, mean));
+    }
+    q
+}
+
+/// The (mean, M2) of a whole row `x[start .. start + n)` in two exact passes (the mean, then
+/// the centered squares), one threadgroup per row: cheaper per element than merging
+/// per-tile moments, and the second read mostly hits L2.
+#[helper]
+pub fn row_mean_m2<T: Float>(x: &[T], start: u32, n: u32, tpr: u32, width: u32) -> [f32; 2] {
+    let total = span_reduce_at(x, start, n, tpr, width);
+    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
+    let q = span_centered_squares(x, start, 0, n, tpr, width, mean);
+    [mean, row_reduce(q, tpr, 0.0, add)]
+}
+
+/// This thread's Σ x over its columns of the row (layout `width`).
+#[helper]
+fn span_reduce_at<T: Float>(x: &[T], start: u32, n: u32, tpr: u32, width: u32) -> f32 {
+    let mut acc = 0.0f32;
+    for base in (0..n).step_by(tpr * 4 * TILE_CHUNKS) {
+        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, n, width, true, 0.0);
+        acc += (reduce4(v0, add) + reduce4(v1, add)) + (reduce4(v2, add) + reduce4(v3, add));
+    }
+    acc
 }
 
 /// The (mean, M2) of `count` values of a row (or chunk) from its threads' moments.
@@ -394,14 +430,27 @@ pub fn layer_norm_in_registers<T: Float>(
     store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);
 }
 
-/// [`layer_norm`] for rows too long for registers: one threadgroup per row, read twice.
+/// [`layer_norm`] for rows too long for registers: one threadgroup per row, read three times
+/// (mean, centered squares, output), the layout decided once.
 #[kernel]
 pub fn layer_norm_looped<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u32, eps: f32) {
+    if wide::<T>(n) {
+        layer_norm_looped_in(x, w, b, y, n, eps, 8);
+    } else if n % 4 == 0 {
+        layer_norm_looped_in(x, w, b, y, n, eps, 4);
+    } else {
+        layer_norm_looped_in(x, w, b, y, n, eps, 1);
+    }
+}
+
+/// The body of [`layer_norm_looped`] for one layout.
+#[helper]
+pub fn layer_norm_looped_in<T: Float>(x: &[T], w: &[T], b: &[T], y: &mut [T], n: u32, eps: f32, width: u32) {
     let tpr = group_size().x;
     let start = group_id().x * n;
-    let [mean, m2] = span_mean_m2(x, start, 0, n, tpr, n);
+    let [mean, m2] = row_mean_m2(x, start, n, tpr, width);
     let scale = (m2 / n as f32 + eps).rsqrt();
-    layer_span_any(x, w, b, y, start, 0, n, tpr, n, mean, scale);
+    layer_span(x, w, b, y, start, 0, n, tpr, width, mean, scale);
 }
 
 /// Pass 1 of the split layer_norm: `part[(r·chunks + c)·2 ..][..2]` = (mean, M2) of chunk

@@ -7,7 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use crate::ops::{
-    self, reduce_strategy, row_strategy, OpParams, ReduceKind, ReduceStrategy, RowStrategy, StdOp, REGISTER_MAX_N,
+    self, norm_strategy, reduce_strategy, row_strategy, OpParams, ReduceKind, ReduceStrategy, RowStrategy, StdOp,
+    REGISTER_MAX_N,
 };
 use crate::plan::Plan;
 use crate::registry;
@@ -126,6 +127,10 @@ fn strategies_follow_the_shape() {
     assert_eq!(row_strategy(32, 393_216), RowStrategy::Split { chunks: 64 });
     assert_eq!(row_strategy(2, 20_000), RowStrategy::Split { chunks: 4 });
     assert_eq!(row_strategy(4096, REGISTER_MAX_N + 1), RowStrategy::Looped);
+    assert_eq!(norm_strategy(DType::BF16, 4096, 8192), RowStrategy::Looped);
+    assert_eq!(norm_strategy(DType::F16, 4096, 4100), RowStrategy::Looped);
+    assert_eq!(norm_strategy(DType::F32, 4096, 8192), reg(32, 256));
+    assert_eq!(norm_strategy(DType::BF16, 4096, 4096), reg(16, 256));
     assert_eq!(reduce_strategy(4096, 8192), ReduceStrategy::Rows { tpr: 256 });
     assert_eq!(reduce_strategy(1 << 20, 64), ReduceStrategy::Rows { tpr: 4 });
     assert_eq!(reduce_strategy(3, 1), ReduceStrategy::Rows { tpr: 1 });

@@ -27,6 +27,13 @@ impl Comparison {
 /// Compare `got` (the kernel's output) with `want` (the reference) under `tol`. `name`
 /// labels the output in the description of a mismatch.
 pub fn compare(name: &str, got: &[f64], want: &[f64], tol: Tolerance) -> Comparison {
+    compare_scaled(name, got, want, tol, None)
+}
+
+/// [`compare`] with the relative tolerance applied to `max(|b|, scale[i])` where a scale is
+/// given: for outputs whose error is bounded by the size of the terms they combine rather
+/// than by their own value (a sum whose terms cancel).
+pub fn compare_scaled(name: &str, got: &[f64], want: &[f64], tol: Tolerance, scale: Option<&[f64]>) -> Comparison {
     let mut c = Comparison::default();
     if got.len() != want.len() {
         c.mismatches = got.len().max(want.len()).max(1);
@@ -44,7 +51,7 @@ pub fn compare(name: &str, got: &[f64], want: &[f64], tol: Tolerance) -> Compari
             if b != 0.0 {
                 c.max_rel_err = c.max_rel_err.max(diff / b.abs());
             }
-            diff <= tol.atol + tol.rtol * b.abs()
+            diff <= allowed(tol, b, scale, i)
         };
         if !ok {
             c.mismatches += 1;
@@ -52,12 +59,17 @@ pub fn compare(name: &str, got: &[f64], want: &[f64], tol: Tolerance) -> Compari
                 c.first_mismatch = Some(format!(
                     "`{name}`[{i}] = {a:e}, reference {b:e} (|diff| {:e} > {:e} allowed)",
                     (a - b).abs(),
-                    tol.atol + tol.rtol * b.abs()
+                    allowed(tol, b, scale, i)
                 ));
             }
         }
     }
     c
+}
+
+fn allowed(tol: Tolerance, b: f64, scale: Option<&[f64]>, i: usize) -> f64 {
+    let s = scale.and_then(|s| s.get(i)).copied().unwrap_or(0.0);
+    tol.atol + tol.rtol * b.abs().max(s)
 }
 
 #[cfg(test)]
@@ -72,6 +84,16 @@ mod tests {
         assert!(c.passed(), "{c:?}");
         assert!((c.max_abs_err - 0.5).abs() < 1e-12);
         assert!((c.max_rel_err - 0.005).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_scale_widens_the_relative_tolerance_of_small_results_only() {
+        // A sum that cancelled to 0.01 from terms of size 10: an error of 3e-3 is a fraction
+        // of a rounding of the terms, and passes against the scale; without it, it fails.
+        assert!(compare_scaled("y", &[0.013], &[0.01], TOL, Some(&[10.0])).passed());
+        assert!(!compare("y", &[0.013], &[0.01], TOL).passed());
+        // A result larger than its scale keeps its own relative tolerance.
+        assert!(!compare_scaled("y", &[105.0], &[100.0], TOL, Some(&[1.0])).passed());
     }
 
     #[test]

@@ -152,6 +152,15 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
             }
         }
         CaseKind::Specials => insert_specials(op, &mut data, n, &mut Rng::new(case.seed ^ 0x5EC1A1)),
+        CaseKind::Cancelling => {
+            // Element i + n/2 is -x[i] plus a thousandth of its own draw.
+            for row in data[0].chunks_mut(n.max(1)) {
+                let half = row.len() / 2;
+                for i in 0..half {
+                    row[half + i] = -row[i] + 1e-3 * row[half + i];
+                }
+            }
+        }
     }
     op.inputs()
         .iter()
