@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
-"""MetalTile bench peer: MLX on its GPU (Metal on a Mac, CUDA with mlx-cuda), eager and
-mx.compile (protocol: docs/bench.md).
+"""MetalTile bench peer: MLX on its GPU (Metal on a Mac, CUDA with mlx-cuda-13 on Linux), eager
+and mx.compile (protocol: docs/bench.md).
 
-MLX has no device-event timer in Python, so each run is timed by the wall clock around a
-synchronized evaluation: synchronize, start the clock, call, mx.eval, synchronize, stop. That
-includes the launch overhead the CUDA-event figures leave out; read small-shape ratios with
-that in mind. The cache is flushed before each timed run when the request asks.
+Timing: MLX has no device-event timer in Python, so each run is timed by the wall clock around a
+synchronized evaluation: synchronize, start the clock, build the graph, mx.eval, mx.synchronize,
+stop. That includes the host's launch overhead, which the CUDA-event figures of the torch peer
+leave out; read small-shape ratios with that in mind. The cache is flushed before each timed run
+when the request asks.
+
+Each op is what an MLX user would call: mx.* or mlx.nn.* where MLX has it (mlx.nn's activations
+are themselves mx.compile'd, shapeless), composed from mx ops where it has not (exp2, cbrt,
+hardsigmoid). isnan, isinf and isfinite are timed with MLX's bool result; the output file holds
+it as 1/0 in the request's dtype, which is what the bench reads back.
+
+METALTILE_MLX_DEVICE=cpu times MLX's CPU instead of its GPU (for testing the peer where MLX has
+no GPU); by default a missing GPU is a refusal.
 """
 
-import math
 import os
 import sys
 import time
@@ -20,57 +28,107 @@ import peer_protocol as proto  # noqa: E402
 
 try:
     import mlx.core as mx
-except Exception as e:  # noqa: BLE001
+    from mlx import nn
+except ModuleNotFoundError as e:
     proto.refuse(f"mlx not installed ({proto.short(e)})")
+except Exception as e:  # noqa: BLE001 - a broken install (a missing CUDA library) is a refusal too
+    proto.refuse(f"mlx not importable ({proto.short(e)})")
 try:
     import numpy as np
 except Exception as e:  # noqa: BLE001
     proto.refuse(f"numpy not installed ({proto.short(e)})")
 
-mx.set_default_device(mx.gpu)
+DEVICE_ENV = "METALTILE_MLX_DEVICE"
+_want = os.environ.get(DEVICE_ENV, "gpu")
+if _want not in ("gpu", "cpu"):
+    proto.refuse(f"{DEVICE_ENV}={_want!r}: expected gpu or cpu")
+if _want == "gpu" and not mx.is_available(mx.gpu):
+    proto.refuse(f"mlx {mx.__version__} sees no GPU (a CPU-only build?); {DEVICE_ENV}=cpu times its CPU")
+try:
+    mx.set_default_device(mx.gpu if _want == "gpu" else mx.cpu)
+except Exception as e:  # noqa: BLE001
+    proto.refuse(f"mlx cannot use its {_want} ({proto.short(e)})")
+
 DTYPES = {"f32": mx.float32, "f16": mx.float16, "bf16": mx.bfloat16}
 NPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
-SQRT2 = math.sqrt(2.0)
-SQRT_2_PI = math.sqrt(2.0 / math.pi)
 
 
-def sync():
-    if hasattr(mx, "synchronize"):
-        mx.synchronize()
+def _cbrt(x):
+    # MLX has no cbrt; a fractional power of a negative base is NaN, so the sign goes outside.
+    return mx.sign(x) * mx.power(mx.abs(x), 1.0 / 3.0)
+
+
+def _hardsigmoid(x):
+    # MLX has no hard sigmoid; relu6(x + 3) / 6 is its definition (and torch's).
+    return nn.relu6(x + 3) / 6
+
+
+# Ops without parameters: the std kernel name -> the MLX call.
+PLAIN = {
+    "exp": mx.exp, "log": mx.log, "sqrt": mx.sqrt, "rsqrt": mx.rsqrt, "abs": mx.abs,
+    "neg": mx.negative, "sigmoid": mx.sigmoid, "silu": nn.silu, "gelu": nn.gelu,
+    "gelu_tanh": nn.gelu_approx, "relu": nn.relu, "tanh": mx.tanh, "sin": mx.sin, "cos": mx.cos,
+    "erf": mx.erf,
+    # MLX has no exp2; 2 ** x keeps x's dtype (a Python scalar is weakly typed).
+    "exp2": lambda x: mx.power(2, x), "expm1": mx.expm1, "log2": mx.log2, "log10": mx.log10,
+    "log1p": mx.log1p, "cbrt": _cbrt, "sign": mx.sign, "ceil": mx.ceil, "floor": mx.floor,
+    # mx.round rounds halves to even, as the library's round does.
+    "round": mx.round, "trunc": mx.trunc, "recip": mx.reciprocal, "square": mx.square, "tan": mx.tan,
+    "asin": mx.arcsin, "acos": mx.arccos, "atan": mx.arctan, "sinh": mx.sinh, "cosh": mx.cosh,
+    "asinh": mx.arcsinh, "acosh": mx.arccosh, "atanh": mx.arctanh, "erfinv": mx.erfinv,
+    "logsigmoid": nn.log_sigmoid, "leaky_relu": nn.leaky_relu, "elu": nn.elu, "selu": nn.selu,
+    "softplus": nn.softplus, "softsign": nn.softsign, "mish": nn.mish, "hardsigmoid": _hardsigmoid,
+    "hardswish": nn.hardswish, "hardtanh": nn.hard_tanh,
+    "isnan": mx.isnan, "isinf": mx.isinf, "isfinite": mx.isfinite,
+    "add": mx.add, "sub": mx.subtract, "mul": mx.multiply, "div": mx.divide,
+    "max": mx.maximum, "min": mx.minimum, "pow": mx.power,
+    "sum_rows": lambda x: mx.sum(x, axis=-1),
+    "max_rows": lambda x: mx.max(x, axis=-1),
+    "min_rows": lambda x: mx.min(x, axis=-1),
+    # The library (and torch) accumulate a softmax of f16/bf16 in f32; precise=True asks MLX for
+    # the same instead of accumulating in the input's type.
+    "softmax": lambda x: mx.softmax(x, axis=-1, precise=True),
+    # MLX arrays are immutable and it has no copy op: adding zero reads and writes each element
+    # once, which is what a copy moves.
+    "copy": lambda x: x + 0,
+}
+# Ops with an `eps`: name -> eps -> the MLX call.
+WITH_EPS = {
+    "rms_norm": lambda eps: lambda x, w: mx.fast.rms_norm(x, w, eps),
+    "layer_norm": lambda eps: lambda x, w, b: mx.fast.layer_norm(x, w, b, eps),
+}
+DEFAULT_EPS = 1e-5
+
+
+def check(req):
+    """The request's op and dtype, refused when this peer cannot run them."""
+    op, dtype = req["op"], req.get("dtype")
+    if dtype not in proto.DTYPES:
+        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(proto.DTYPES)}")
+    if op not in PLAIN and op not in WITH_EPS:
+        raise ValueError(f"unknown op {op!r}")
+    return op, dtype
 
 
 def op_fn(op, params):
-    """The MLX function of a std kernel."""
-    eps = float(params.get("eps", 1e-5))
-    table = {
-        "exp": mx.exp, "log": mx.log, "sqrt": mx.sqrt, "rsqrt": mx.rsqrt, "abs": mx.abs,
-        "neg": mx.negative, "sigmoid": mx.sigmoid, "silu": lambda x: x * mx.sigmoid(x),
-        "gelu": lambda x: 0.5 * x * (1 + mx.erf(x / SQRT2)),
-        "gelu_tanh": lambda x: 0.5 * x * (1 + mx.tanh(SQRT_2_PI * (x + 0.044715 * x * x * x))),
-        "relu": lambda x: mx.maximum(x, 0), "tanh": mx.tanh, "sin": mx.sin, "cos": mx.cos,
-        "erf": mx.erf,
-        "add": mx.add, "sub": mx.subtract, "mul": mx.multiply, "div": mx.divide,
-        "max": mx.maximum, "min": mx.minimum, "pow": mx.power,
-        "sum_rows": lambda x: mx.sum(x, axis=-1),
-        "max_rows": lambda x: mx.max(x, axis=-1),
-        "min_rows": lambda x: mx.min(x, axis=-1),
-        "softmax": lambda x: mx.softmax(x, axis=-1),
-        "rms_norm": lambda x, w: mx.fast.rms_norm(x, w, eps),
-        "layer_norm": lambda x, w, b: mx.fast.layer_norm(x, w, b, eps),
-        # MLX arrays are immutable and it has no copy op: adding zero reads and writes each
-        # element once, which is what a copy moves.
-        "copy": lambda x: x + 0,
-    }
-    return table[op]
+    """The MLX function of a std kernel. A parameter it does not take is refused rather than
+    ignored: the figures would be of another function."""
+    takes = {"eps"} if op in WITH_EPS else set()
+    extra = sorted(set(params) - takes)
+    if extra:
+        raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
+    if op in WITH_EPS:
+        return WITH_EPS[op](float(params.get("eps", DEFAULT_EPS)))
+    return PLAIN[op]
 
 
 def load(path, dtype):
     a = np.load(path)
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")
-    if dtype == "bf16":
-        return mx.array(proto.bf16_bits_to_f32_bits(a)).astype(mx.bfloat16)
-    return mx.array(a)
+    x = mx.array(np.ascontiguousarray(a))
+    # bf16 travels as its raw bits: reinterpret, no rounding on the way.
+    return x.view(mx.bfloat16) if dtype == "bf16" else x
 
 
 def inputs(req, dtype):
@@ -78,6 +136,7 @@ def inputs(req, dtype):
     if files is not None:
         xs = [load(f, dtype) for f in files]
     else:
+        # Drawn here: positive and away from zero, valid for most ops (log, sqrt, div, pow).
         mx.random.seed(int(req.get("seed", 1)))
         xs = [mx.random.uniform(0.5, 1.5, tuple(s)).astype(DTYPES[dtype]) for s in req["shapes"]]
     mx.eval(*xs)
@@ -85,16 +144,21 @@ def inputs(req, dtype):
 
 
 def save(y, dtype, path):
-    if dtype == "bf16":
-        a = proto.f32_to_bf16_bits(np.array(y.astype(mx.float32)))
-    else:
-        a = np.array(y)
+    want = DTYPES[dtype]
+    if y.dtype == mx.bool_:
+        y = y.astype(want)
+    if y.dtype != want:
+        raise ValueError(f"the output is {y.dtype}, expected {want}")
+    a = np.array(y.view(mx.uint16)) if dtype == "bf16" else np.array(y)
     with open(path, "wb") as f:
         np.save(f, a)
 
 
+_flush = {}
+
+
 class Flush:
-    """Overwrites a buffer of `nbytes` before each timed run."""
+    """Reads and rewrites a buffer of `nbytes` before each timed run, evicting the cache."""
 
     def __init__(self, nbytes):
         self.buf = mx.zeros((max(nbytes // 4, 1),), dtype=mx.uint32)
@@ -103,30 +167,44 @@ class Flush:
     def __call__(self):
         self.buf = self.buf + 1
         mx.eval(self.buf)
+        mx.synchronize()
+
+
+def flush_buffer(nbytes):
+    """The flusher of `nbytes` (kept for the next request, which usually asks the same)."""
+    if nbytes <= 0:
+        return None
+    if nbytes not in _flush:
+        _flush.clear()
+        _flush[nbytes] = Flush(nbytes)
+    return _flush[nbytes]
 
 
 def time_wall(fn, xs, runs, warmup, flush):
+    # At least one untimed run: mx.compile traces and compiles on the first call, and MLX's
+    # CUDA backend compiles a kernel the first time it meets it.
     for _ in range(max(warmup, 1)):
         mx.eval(fn(*xs))
-    sync()
+    mx.synchronize()
     times = []
     for _ in range(max(runs, 1)):
         if flush is not None:
             flush()
-        sync()
+        mx.synchronize()
         t0 = time.perf_counter()
-        mx.eval(fn(*xs))
-        sync()
+        y = fn(*xs)
+        mx.eval(y)
+        mx.synchronize()
         times.append((time.perf_counter() - t0) * 1e3)
+        del y
     return proto.stats(times)
 
 
 def run(req):
-    op, dtype = proto.check(req)
+    op, dtype = check(req)
+    fn = op_fn(op, req.get("params") or {})
     xs = inputs(req, dtype)
-    fn = op_fn(op, req.get("params", {}))
-    nbytes = int(req.get("flush_bytes", 0))
-    flush = Flush(nbytes) if nbytes > 0 else None
+    flush = flush_buffer(int(req.get("flush_bytes", 0)))
     results = {}
     for mode in req.get("modes", ["eager"]):
         try:
@@ -146,16 +224,29 @@ def run(req):
         mx.eval(y)
         save(y, dtype, path)
         reply["output"] = {"path": path}
+    del xs
+    # Freed buffers stay in MLX's cache; the next request may need the memory (2^28 elements).
+    mx.clear_cache()
     return reply
+
+
+def device_name():
+    # The name is a nicety: an MLX whose device_info differs must not cost the whole peer.
+    try:
+        name = mx.device_info().get("device_name")
+    except Exception:  # noqa: BLE001
+        name = None
+    return f"{mx.default_device()} {name}" if name else str(mx.default_device())
 
 
 def info():
     return {
         "peer": "mlx",
-        "version": getattr(mx, "__version__", None),
-        "device": str(mx.default_device()),
+        "version": mx.__version__,
+        "device": device_name(),
         "modes": ["eager", "compile"],
-        "timing": "wall clock around a synchronized mx.eval (MLX has no device events in Python)",
+        "timing": "wall clock around a synchronized mx.eval (MLX has no device events in Python); "
+        "cache flushed before each timed run when asked",
     }
 
 
