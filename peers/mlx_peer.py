@@ -88,6 +88,7 @@ PLAIN = {
     # The library (and torch) accumulate a softmax of f16/bf16 in f32; precise=True asks MLX for
     # the same instead of accumulating in the input's type.
     "softmax": lambda x: mx.softmax(x, axis=-1, precise=True),
+    "log_softmax": lambda x: nn.log_softmax(x, axis=-1),
     # MLX arrays are immutable and it has no copy op: adding zero reads and writes each element
     # once, which is what a copy moves.
     "copy": lambda x: x + 0,

@@ -20,7 +20,7 @@ UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
          "silu", "gelu", "gelu_tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "mish",
          "hardsigmoid", "hardswish", "hardtanh", "isnan", "isinf", "isfinite")
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
-ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "rms_norm", "layer_norm")
+ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
 
 
 def reply_channel():

@@ -62,6 +62,11 @@ def softmax(x):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def log_softmax(x):
+    d = x - x.max(axis=-1, keepdims=True)
+    return d - np.log(np.exp(d).sum(axis=-1, keepdims=True))
+
+
 def rms_norm(x, w, eps):
     return x / np.sqrt((x * x).mean(axis=-1, keepdims=True) + eps) * w
 
@@ -166,6 +171,7 @@ MLX_ROWS = {
     "max_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.max(axis=-1)),
     "min_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.min(axis=-1)),
     "softmax": ([[ROWS, COLS]], [(-8, 8)], softmax),
+    "log_softmax": ([[ROWS, COLS]], [(-8, 8)], log_softmax),
     "rms_norm": ([[ROWS, COLS], [COLS]], [(-3, 3), (0.5, 1.5)], lambda x, w: rms_norm(x, w, EPS)),
     "layer_norm": ([[ROWS, COLS], [COLS], [COLS]], [(-3, 3), (0.5, 1.5), (-1, 1)],
                    lambda x, w, b: layer_norm(x, w, b, EPS)),

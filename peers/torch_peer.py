@@ -67,6 +67,7 @@ def op_fn(op, params):
         "max_rows": lambda x: torch.amax(x, dim=-1),
         "min_rows": lambda x: torch.amin(x, dim=-1),
         "softmax": lambda x: torch.softmax(x, dim=-1),
+        "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
         "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),
         "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
     }

@@ -298,6 +298,13 @@ impl RowKernels {
         apply: softmax_kernel::softmax_apply::DEF,
         stats_per_chunk: 2,
     };
+    const LOG_SOFTMAX: RowKernels = RowKernels {
+        registers: softmax_kernel::log_softmax::DEF,
+        looped: softmax_kernel::log_softmax_looped::DEF,
+        stats: softmax_kernel::softmax_stats::DEF,
+        apply: softmax_kernel::log_softmax_apply::DEF,
+        stats_per_chunk: 2,
+    };
     const RMS_NORM: RowKernels = RowKernels {
         registers: norm::rms_norm::DEF,
         looped: norm::rms_norm_looped::DEF,
@@ -321,6 +328,7 @@ pub enum StdOp {
     Binary(BinaryKind),
     Reduce(ReduceKind),
     Softmax,
+    LogSoftmax,
     RmsNorm,
     LayerNorm,
 }
@@ -492,6 +500,7 @@ impl StdOp {
             StdOp::Binary(k) => k.def(),
             StdOp::Reduce(k) => k.def(),
             StdOp::Softmax => softmax_kernel::softmax::DEF,
+            StdOp::LogSoftmax => softmax_kernel::log_softmax::DEF,
             StdOp::RmsNorm => norm::rms_norm::DEF,
             StdOp::LayerNorm => norm::layer_norm::DEF,
         }
@@ -506,14 +515,14 @@ impl StdOp {
             StdOp::Unary(_) => "unary",
             StdOp::Binary(_) => "binary",
             StdOp::Reduce(_) => "reduce",
-            StdOp::Softmax => "softmax",
+            StdOp::Softmax | StdOp::LogSoftmax => "softmax",
             StdOp::RmsNorm | StdOp::LayerNorm => "norm",
         }
     }
     /// Names of its input buffers, in call order.
     pub fn inputs(self) -> &'static [&'static str] {
         match self {
-            StdOp::Unary(_) | StdOp::Reduce(_) | StdOp::Softmax => &["x"],
+            StdOp::Unary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax => &["x"],
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
@@ -557,6 +566,7 @@ impl StdOp {
                 with(reduce::reduce_rows_finish::DEF, "op", k.split_op()),
             ],
             StdOp::Softmax => rows(RowKernels::SOFTMAX),
+            StdOp::LogSoftmax => rows(RowKernels::LOG_SOFTMAX),
             StdOp::RmsNorm => rows(RowKernels::RMS_NORM),
             StdOp::LayerNorm => rows(RowKernels::LAYER_NORM),
         }
@@ -591,6 +601,7 @@ impl StdOp {
                 reduce_rows_plan_with(dev, k, x, s)
             }
             StdOp::Softmax => softmax_plan_with(dev, x, row?),
+            StdOp::LogSoftmax => log_softmax_plan_with(dev, x, row?),
             StdOp::RmsNorm => rms_norm_plan_with(dev, x, inputs[1], params.eps, row?),
             StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
         }
@@ -825,14 +836,28 @@ pub fn softmax_plan(dev: &Device, x: &Buffer) -> Result<Plan> {
 
 /// [`softmax_plan`] with the strategy given (`None`: [`row_strategy`]'s choice).
 pub fn softmax_plan_with(dev: &Device, x: &Buffer, strategy: Option<RowStrategy>) -> Result<Plan> {
-    let def = softmax_kernel::softmax::DEF;
-    check_float(def.name, "x", x)?;
-    let (rows, n) = rows_of(def.name, x)?;
+    softmax_family_plan(dev, RowKernels::SOFTMAX, x, strategy)
+}
+
+/// Plan a log-softmax over the last axis, `(x - max) - ln Σ e^(x - max)`, by [`row_strategy`].
+pub fn log_softmax_plan(dev: &Device, x: &Buffer) -> Result<Plan> {
+    log_softmax_plan_with(dev, x, None)
+}
+
+/// [`log_softmax_plan`] with the strategy given (`None`: [`row_strategy`]'s choice).
+pub fn log_softmax_plan_with(dev: &Device, x: &Buffer, strategy: Option<RowStrategy>) -> Result<Plan> {
+    softmax_family_plan(dev, RowKernels::LOG_SOFTMAX, x, strategy)
+}
+
+fn softmax_family_plan(dev: &Device, kernels: RowKernels, x: &Buffer, strategy: Option<RowStrategy>) -> Result<Plan> {
+    let name = kernels.registers.name;
+    check_float(name, "x", x)?;
+    let (rows, n) = rows_of(name, x)?;
     let y = dev.alloc(x.dtype(), x.shape())?;
     if rows == 0 || n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    row_plan(dev, RowKernels::SOFTMAX, x, &[], None, y, rows, n, strategy)
+    row_plan(dev, kernels, x, &[], None, y, rows, n, strategy)
 }
 
 fn check_eps(op: &str, eps: f32) -> Result<()> {
@@ -1232,6 +1257,11 @@ pub fn min_rows(dev: &Device, x: &Buffer) -> Result<Buffer> {
 /// Softmax over the last axis.
 pub fn softmax(dev: &Device, x: &Buffer) -> Result<Buffer> {
     output(softmax_plan(dev, x), dev)
+}
+
+/// `y = log softmax(x)` over the last axis.
+pub fn log_softmax(dev: &Device, x: &Buffer) -> Result<Buffer> {
+    output(log_softmax_plan(dev, x), dev)
 }
 /// RMS norm over the last axis.
 pub fn rms_norm(dev: &Device, x: &Buffer, w: &Buffer, eps: f32) -> Result<Buffer> {

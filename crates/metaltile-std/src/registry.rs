@@ -28,7 +28,7 @@ pub fn all() -> Vec<Entry> {
         .map(|k| StdOp::Unary(*k))
         .chain(BinaryKind::ALL.iter().map(|k| StdOp::Binary(*k)))
         .chain(ReduceKind::ALL.iter().map(|k| StdOp::Reduce(*k)))
-        .chain([StdOp::Softmax, StdOp::RmsNorm, StdOp::LayerNorm]);
+        .chain([StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm]);
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -112,6 +112,7 @@ fn summary(op: StdOp) -> &'static str {
             ReduceKind::Min => "y[r] = min_i x[r, i], NaN if the row has a NaN",
         },
         StdOp::Softmax => "y[r, i] = e^(x[r, i] - max_j x[r, j]) / Σ_j e^(x[r, j] - max_j x[r, j])",
+        StdOp::LogSoftmax => "y[r, i] = (x[r, i] - max_j x[r, j]) - ln Σ_j e^(x[r, j] - max_j x[r, j])",
         StdOp::RmsNorm => "y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]",
         StdOp::LayerNorm => "y[r, i] = (x[r, i] - mean_r) / √(var_r + eps) · w[i] + b[i]",
     }
@@ -226,6 +227,7 @@ impl Entry {
                 HostTensor::new(lead, data)
             }
             StdOp::Softmax => HostTensor::new(&x.shape, x.rows().flat_map(r::softmax_row).collect()),
+            StdOp::LogSoftmax => HostTensor::new(&x.shape, x.rows().flat_map(r::log_softmax_row).collect()),
             StdOp::RmsNorm => {
                 HostTensor::new(&x.shape, x.rows().flat_map(|row| r::rms_norm_row(row, arg(1), eps)).collect())
             }

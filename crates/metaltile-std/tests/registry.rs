@@ -76,7 +76,7 @@ fn the_library_has_every_op_once() {
         .iter()
         .copied()
         .chain(["add", "sub", "mul", "div", "max", "min", "pow", "sum_rows", "max_rows", "min_rows"])
-        .chain(["softmax", "rms_norm", "layer_norm"])
+        .chain(["softmax", "log_softmax", "rms_norm", "layer_norm"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());

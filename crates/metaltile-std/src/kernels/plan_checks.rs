@@ -33,6 +33,7 @@ fn plan(dev: &Device, op: StdOp, b: &[Buffer], forced: Forced) -> Result<Plan, R
     let eps = OpParams::default().eps;
     match (op, forced) {
         (StdOp::Softmax, Forced::Row(s)) => ops::softmax_plan_with(dev, &b[0], Some(s)),
+        (StdOp::LogSoftmax, Forced::Row(s)) => ops::log_softmax_plan_with(dev, &b[0], Some(s)),
         (StdOp::RmsNorm, Forced::Row(s)) => ops::rms_norm_plan_with(dev, &b[0], &b[1], eps, Some(s)),
         (StdOp::LayerNorm, Forced::Row(s)) => ops::layer_norm_plan_with(dev, &b[0], &b[1], &b[2], eps, Some(s)),
         (StdOp::Reduce(k), Forced::Reduce(s)) => ops::reduce_rows_plan_with(dev, k, &b[0], Some(s)),
@@ -61,7 +62,7 @@ fn check(dev: &Device, op: StdOp, dtype: DType, shape: &[usize], kind: CaseKind,
     (!c.passed()).then(|| format!("{} {dtype} {shape:?} {kind:?} {forced:?}: {:?}", op.name(), c.first_mismatch))
 }
 
-const ROW_OPS: [StdOp; 3] = [StdOp::Softmax, StdOp::RmsNorm, StdOp::LayerNorm];
+const ROW_OPS: [StdOp; 4] = [StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm];
 const REDUCE_OPS: [StdOp; 3] =
     [StdOp::Reduce(ReduceKind::Sum), StdOp::Reduce(ReduceKind::Max), StdOp::Reduce(ReduceKind::Min)];
 

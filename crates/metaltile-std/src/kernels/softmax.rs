@@ -1,5 +1,6 @@
-//! Softmax over the last axis of `[rows, n]`: `y = e^(x - max) / Σ e^(x - max)`, in three
-//! plans that `ops::softmax_plan` picks by shape (layout in [`super::rows`]):
+//! Softmax over the last axis of `[rows, n]`: `y = e^(x - max) / Σ e^(x - max)`, and its log
+//! (`log_softmax`: `y = (x - max) - ln Σ e^(x - max)`, the same kernels with `log` set), in
+//! three plans that `ops::softmax_plan` picks by shape (layout in [`super::rows`]):
 //!
 //! - `softmax`: the row fits in registers (`tpr · per_thread ≥ n`): each thread loads its
 //!   elements once, the max and the sum come from registers, each element is written once.
@@ -79,7 +80,8 @@ pub fn span_stats<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, row
     combine_row(m, s, tpr)
 }
 
-/// `y = e^(x - row_max) · inv` over this thread's columns of `[lo, hi)`.
+/// `y = e^(x - row_max) · inv`, or with `log`, `y = (x - row_max) - ln_sum`, over this
+/// thread's columns of `[lo, hi)`.
 #[helper]
 pub fn write_span<T: Float>(
     x: &[T],
@@ -91,13 +93,15 @@ pub fn write_span<T: Float>(
     width: u32,
     row_max: f32,
     inv: f32,
+    log: bool,
+    ln_sum: f32,
 ) {
     for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
         let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
-        let out0 = normalized4(v0, row_max, inv);
-        let out1 = normalized4(v1, row_max, inv);
-        let out2 = normalized4(v2, row_max, inv);
-        let out3 = normalized4(v3, row_max, inv);
+        let out0 = output4(v0, row_max, inv, log, ln_sum);
+        let out1 = output4(v1, row_max, inv, log, ln_sum);
+        let out2 = output4(v2, row_max, inv, log, ln_sum);
+        let out3 = output4(v3, row_max, inv, log, ln_sum);
         store_tile(y, start, base, tpr, hi, width, true, [out0, out1, out2, out3]);
     }
 }
@@ -107,6 +111,17 @@ pub fn write_span<T: Float>(
 pub fn normalized4(v: [f32; 4], row_max: f32, inv: f32) -> [f32; 4] {
     let [a, b, c, d] = v;
     [(a - row_max).exp() * inv, (b - row_max).exp() * inv, (c - row_max).exp() * inv, (d - row_max).exp() * inv]
+}
+
+/// Softmax (`e^(v - row_max) · inv`) or, with `log` (a constant), log-softmax
+/// (`(v - row_max) - ln_sum`) of four values.
+#[helper]
+pub fn output4(v: [f32; 4], row_max: f32, inv: f32, log: bool, ln_sum: f32) -> [f32; 4] {
+    let [a, b, c, d] = v;
+    let l = [(a - row_max) - ln_sum, (b - row_max) - ln_sum, (c - row_max) - ln_sum, (d - row_max) - ln_sum];
+    let [la, lb, lc, ld] = l;
+    let [ea, eb, ec, ed] = normalized4(v, row_max, inv);
+    [select(log, la, ea), select(log, lb, eb), select(log, lc, ec), select(log, ld, ed)]
 }
 
 /// [`write_span`] in the layout of rows of `row_len`, decided once per launch.
@@ -120,14 +135,17 @@ pub fn write_span_any<T: Float>(
     tpr: u32,
     row_len: u32,
     row_max: f32,
-    inv: f32,
+    row_sum: f32,
+    log: bool,
 ) {
+    let inv = 1.0 / row_sum;
+    let ln_sum = row_sum.ln();
     if wide::<T>(row_len) {
-        write_span(x, y, start, lo, hi, tpr, 8, row_max, inv);
+        write_span(x, y, start, lo, hi, tpr, 8, row_max, inv, log, ln_sum);
     } else if row_len % 4 == 0 {
-        write_span(x, y, start, lo, hi, tpr, 4, row_max, inv);
+        write_span(x, y, start, lo, hi, tpr, 4, row_max, inv, log, ln_sum);
     } else {
-        write_span(x, y, start, lo, hi, tpr, 1, row_max, inv);
+        write_span(x, y, start, lo, hi, tpr, 1, row_max, inv, log, ln_sum);
     }
 }
 
@@ -135,19 +153,47 @@ pub fn write_span_any<T: Float>(
 /// elements each, `tpr · per_thread ≥ n`.
 #[kernel]
 pub fn softmax<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, #[constexpr(default = 8)] per_thread: u32) {
-    // One copy per layout, so each copy's loops are small enough to unroll.
+    softmax_any_layout(x, y, rows, n, tpr, per_thread, false);
+}
+
+/// [`softmax`]'s log: `y = (x - max) - ln Σ e^(x - max)`, rows held in registers.
+#[kernel]
+pub fn log_softmax<T: Float>(
+    x: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    #[constexpr(default = 8)] per_thread: u32,
+) {
+    softmax_any_layout(x, y, rows, n, tpr, per_thread, true);
+}
+
+/// The register plan in the layout of rows of `n`, one copy per layout so that each copy's
+/// loops are small enough to unroll.
+#[helper]
+pub fn softmax_any_layout<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, per_thread: u32, log: bool) {
     if wide::<T>(n) {
-        softmax_in_registers(x, y, rows, n, tpr, per_thread, 8);
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 8, log);
     } else if n % 4 == 0 {
-        softmax_in_registers(x, y, rows, n, tpr, per_thread, 4);
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 4, log);
     } else {
-        softmax_in_registers(x, y, rows, n, tpr, per_thread, 1);
+        softmax_in_registers(x, y, rows, n, tpr, per_thread, 1, log);
     }
 }
 
-/// The body of [`softmax`] for one layout.
+/// The body of [`softmax`] (or, with `log`, [`log_softmax`]) for one layout.
 #[helper]
-pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, tpr: u32, per_thread: u32, width: u32) {
+pub fn softmax_in_registers<T: Float>(
+    x: &[T],
+    y: &mut [T],
+    rows: u32,
+    n: u32,
+    tpr: u32,
+    per_thread: u32,
+    width: u32,
+    log: bool,
+) {
     let row = row_of(tpr);
     let t = index_in_row(tpr);
     let live = row < rows;
@@ -159,16 +205,33 @@ pub fn softmax_in_registers<T: Float>(x: &[T], y: &mut [T], rows: u32, n: u32, t
     }
     let row_max = row_reduce(m, tpr, f32::NEG_INFINITY, max);
     let mut s = 0.0f32;
-    for j in 0..per_thread / 4 {
-        let [a, b, c, d] = get4(v, j);
-        let e = [(a - row_max).exp(), (b - row_max).exp(), (c - row_max).exp(), (d - row_max).exp()];
-        set4(v, j, e);
-        s += reduce4(e, add);
-    }
-    let inv = 1.0 / row_reduce(s, tpr, 0.0, add);
-    for j in 0..per_thread / 4 {
-        let [a, b, c, d] = get4(v, j);
-        set4(v, j, [a * inv, b * inv, c * inv, d * inv]);
+    if log {
+        // The inputs stay in registers: the output needs them, not their exponentials.
+        for j in 0..per_thread / 4 {
+            let [a, b, c, d] = get4(v, j);
+            s += ((a - row_max).exp() + (b - row_max).exp()) + ((c - row_max).exp() + (d - row_max).exp());
+        }
+        let ln_sum = row_reduce(s, tpr, 0.0, add).ln();
+        for j in 0..per_thread / 4 {
+            let [a, b, c, d] = get4(v, j);
+            set4(
+                v,
+                j,
+                [(a - row_max) - ln_sum, (b - row_max) - ln_sum, (c - row_max) - ln_sum, (d - row_max) - ln_sum],
+            );
+        }
+    } else {
+        for j in 0..per_thread / 4 {
+            let [a, b, c, d] = get4(v, j);
+            let e = [(a - row_max).exp(), (b - row_max).exp(), (c - row_max).exp(), (d - row_max).exp()];
+            set4(v, j, e);
+            s += reduce4(e, add);
+        }
+        let inv = 1.0 / row_reduce(s, tpr, 0.0, add);
+        for j in 0..per_thread / 4 {
+            let [a, b, c, d] = get4(v, j);
+            set4(v, j, [a * inv, b * inv, c * inv, d * inv]);
+        }
     }
     store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);
 }
@@ -179,7 +242,16 @@ pub fn softmax_looped<T: Float>(x: &[T], y: &mut [T], n: u32) {
     let tpr = group_size().x;
     let start = group_id().x * n;
     let [row_max, row_sum] = span_stats(x, start, 0, n, tpr, n);
-    write_span_any(x, y, start, 0, n, tpr, n, row_max, 1.0 / row_sum);
+    write_span_any(x, y, start, 0, n, tpr, n, row_max, row_sum, false);
+}
+
+/// [`log_softmax`] of rows too long for registers: one threadgroup per row, read twice.
+#[kernel]
+pub fn log_softmax_looped<T: Float>(x: &[T], y: &mut [T], n: u32) {
+    let tpr = group_size().x;
+    let start = group_id().x * n;
+    let [row_max, row_sum] = span_stats(x, start, 0, n, tpr, n);
+    write_span_any(x, y, start, 0, n, tpr, n, row_max, row_sum, true);
 }
 
 /// Pass 1 of the split softmax: `part[(r·chunks + c)·2 ..][..2]` = (max, Σ e^(x - max)) of
@@ -197,6 +269,18 @@ pub fn softmax_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: u32
 /// Pass 2 of the split softmax: combine row `r`'s chunk statistics, then write chunk `c`.
 #[kernel]
 pub fn softmax_apply<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk_len: u32) {
+    apply_chunk(x, part, y, n, chunk_len, false);
+}
+
+/// Pass 2 of the split log_softmax (pass 1 is [`softmax_stats`]).
+#[kernel]
+pub fn log_softmax_apply<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk_len: u32) {
+    apply_chunk(x, part, y, n, chunk_len, true);
+}
+
+/// Combine row `r`'s chunk statistics, then write chunk `c` (softmax, or with `log` its log).
+#[helper]
+pub fn apply_chunk<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk_len: u32, log: bool) {
     let row = group_id().y;
     let chunks = num_groups().x;
     let tpr = group_size().x;
@@ -211,5 +295,5 @@ pub fn softmax_apply<T: Float>(x: &[T], part: &[f32], y: &mut [T], n: u32, chunk
     }
     let [row_max, row_sum] = combine_row(m, s, tpr);
     let [lo, hi] = chunk_span(n, chunk_len);
-    write_span_any(x, y, row * n, lo, hi, tpr, n, row_max, 1.0 / row_sum);
+    write_span_any(x, y, row * n, lo, hi, tpr, n, row_max, row_sum, log);
 }

@@ -66,6 +66,12 @@ pub fn softmax_row(row: &[f64]) -> Vec<f64> {
     let s: f64 = e.iter().sum();
     e.iter().map(|v| v / s).collect()
 }
+/// (x_i - max) - ln Σ_j e^(x_j - max)
+pub fn log_softmax_row(row: &[f64]) -> Vec<f64> {
+    let m = max_row(row);
+    let s: f64 = row.iter().map(|x| (x - m).exp()).sum();
+    row.iter().map(|x| (x - m) - s.ln()).collect()
+}
 /// x_i / √(mean(x²) + eps) · w_i
 pub fn rms_norm_row(row: &[f64], w: &[f64], eps: f64) -> Vec<f64> {
     let mean_sq = row.iter().map(|x| x * x).sum::<f64>() / row.len() as f64;
