@@ -145,7 +145,7 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
         })
         .collect();
     match case.kind {
-        CaseKind::Random | CaseKind::Broadcast(_) | CaseKind::Scalar { .. } => {}
+        CaseKind::Random | CaseKind::Broadcast(_) | CaseKind::RowBroadcast | CaseKind::Scalar { .. } => {}
         CaseKind::Large => {
             let s = large_scale(op);
             let scaled = match op {
@@ -231,6 +231,7 @@ fn row_specials(r: usize, row: &mut [f64], rng: &mut Rng) {
 fn operand_shape(kind: CaseKind, shape: &[usize]) -> Vec<usize> {
     match kind {
         CaseKind::Broadcast(b) => b.to_vec(),
+        CaseKind::RowBroadcast => shape.last().map_or(vec![], |n| vec![*n]),
         CaseKind::Scalar { .. } => vec![1],
         _ => shape.to_vec(),
     }
@@ -253,7 +254,7 @@ pub fn expand(kind: CaseKind, inputs: Vec<HostTensor>) -> Vec<HostTensor> {
                 vec![a, s]
             }
         }
-        CaseKind::Broadcast(_) => {
+        CaseKind::Broadcast(_) | CaseKind::RowBroadcast => {
             let rank = a.shape.len().max(b.shape.len());
             let padded = |s: &[usize]| [vec![1; rank - s.len()], s.to_vec()].concat();
             let (pa, pb) = (padded(&a.shape), padded(&b.shape));
