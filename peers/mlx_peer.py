@@ -58,6 +58,25 @@ def _cbrt(x):
     return mx.sign(x) * mx.power(mx.abs(x), 1.0 / 3.0)
 
 
+def _fmod(a, b):
+    # MLX has no fmod; remainder of the magnitudes (exact) with the dividend's sign is its
+    # definition. A zero result keeps a's sign, as C's fmod.
+    return mx.where(a < 0, -mx.remainder(mx.abs(a), mx.abs(b)), mx.remainder(mx.abs(a), mx.abs(b)))
+
+
+def _logical_and(a, b):
+    # Nonzero is true, NaN included (torch's truth of a float).
+    return mx.logical_and(a != 0, b != 0)
+
+
+def _logical_or(a, b):
+    return mx.logical_or(a != 0, b != 0)
+
+
+def _logical_xor(a, b):
+    return mx.not_equal(a != 0, b != 0)
+
+
 def _hardsigmoid(x):
     # MLX has no hard sigmoid; relu6(x + 3) / 6 is its definition (and torch's).
     return nn.relu6(x + 3) / 6
@@ -82,6 +101,10 @@ PLAIN = {
     "isnan": mx.isnan, "isinf": mx.isinf, "isfinite": mx.isfinite,
     "add": mx.add, "sub": mx.subtract, "mul": mx.multiply, "div": mx.divide,
     "max": mx.maximum, "min": mx.minimum, "pow": mx.power,
+    "atan2": mx.arctan2, "remainder": mx.remainder, "fmod": _fmod, "logaddexp": mx.logaddexp,
+    "eq": mx.equal, "ne": mx.not_equal, "lt": mx.less, "le": mx.less_equal, "gt": mx.greater,
+    "ge": mx.greater_equal, "logical_and": _logical_and, "logical_or": _logical_or,
+    "logical_xor": _logical_xor,
     "sum_rows": lambda x: mx.sum(x, axis=-1),
     "max_rows": lambda x: mx.max(x, axis=-1),
     "min_rows": lambda x: mx.min(x, axis=-1),

@@ -19,7 +19,8 @@ UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
          "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfinv", "sigmoid", "logsigmoid",
          "silu", "gelu", "gelu_tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "softsign", "mish",
          "hardsigmoid", "hardswish", "hardtanh", "isnan", "isinf", "isfinite")
-BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
+BINARY = ("add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder", "fmod", "logaddexp", "eq", "ne",
+          "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
 
 

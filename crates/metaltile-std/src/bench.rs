@@ -19,7 +19,7 @@ pub use kernels::{bench_copy, bench_fill, bench_flush, COPY_PER_THREAD};
 pub use method::{copy_bandwidth, CopyBandwidth, Flusher, Method};
 pub use stats::{gbps, geomean, Stats};
 
-use crate::ops::{OpParams, Strategy};
+use crate::ops::{OpParams, StdOp, Strategy};
 use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::tensor::HostTensor;
@@ -138,13 +138,15 @@ pub struct BenchResult {
     pub error: Option<String>,
 }
 
-/// The shapes a kernel is timed at. Full: elementwise ops at 2^28 elements and a mid size;
+/// The shapes a kernel is timed at. Full: elementwise ops at 2^28 elements and a mid size,
+/// binary ops also as a bias add (a 2-d shape: `b` is one row, see [`CaseKind::RowBroadcast`]);
 /// row ops at 4096×8192, at many tiny rows (N = 64) and at a few huge ones (N = 393216).
 pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     let elementwise = matches!(entry.family, "unary" | "binary");
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
+        (BenchSize::Full, true) if entry.family == "binary" => vec![vec![1 << 28], vec![1 << 24], vec![4096, 8192]],
         (BenchSize::Full, true) => vec![vec![1 << 28], vec![1 << 24]],
         (BenchSize::Full, false) => vec![vec![4096, 8192], vec![262_144, 64], vec![32, 393_216]],
     }
@@ -255,7 +257,8 @@ impl Bench {
 
     fn try_measure(&self, case: &BenchCase) -> Result<Measured> {
         let (dev, op, dtype) = (&self.dev, case.entry.op, case.dtype);
-        let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind: CaseKind::Random, label: "bench".into() };
+        let kind = input_kind(case);
+        let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind, label: "bench".into() };
         let buffers: Vec<Buffer> = inputs::generate(op, &spec)
             .iter()
             .map(|t| dev.from_f64(dtype, &t.shape, &t.data))
@@ -276,7 +279,7 @@ impl Bench {
         }
         let stats = Stats::of(&times).unwrap_or_default();
         let rate = gbps(bytes, stats.median_us);
-        let check = if self.method.check { Some(check(&case.entry, &buffers, &plan, &params)?) } else { None };
+        let check = if self.method.check { Some(check(&case.entry, kind, &buffers, &plan, &params)?) } else { None };
         let result = BenchResult {
             runs: stats.runs,
             median_us: stats.median_us,
@@ -299,10 +302,10 @@ impl Bench {
 /// Compare the plan's outputs with the reference computed on the inputs as the device holds
 /// them (rounded to the dtype), the reference rounded to the output's dtype as an exact
 /// kernel would.
-fn check(entry: &Entry, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Result<Check> {
+fn check(entry: &Entry, kind: CaseKind, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Result<Check> {
     let rounded: Vec<HostTensor> =
         inputs.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
-    let c = check_outputs(entry, &rounded, plan, params)?;
+    let c = check_outputs(entry, &inputs::expand(kind, rounded), plan, params)?;
     Ok(Check {
         passed: c.passed(),
         max_abs_err: c.max_abs_err,
@@ -310,6 +313,15 @@ fn check(entry: &Entry, inputs: &[Buffer], plan: &Plan, params: &OpParams) -> Re
         mismatches: c.mismatches,
         first_mismatch: c.first_mismatch,
     })
+}
+
+/// How a case's inputs are drawn: binary ops at a shape of two or more axes as a bias add
+/// (`b` one row), everything else at random in the case's shape.
+fn input_kind(case: &BenchCase) -> CaseKind {
+    match case.entry.op {
+        StdOp::Binary(_) if case.shape.len() >= 2 => CaseKind::RowBroadcast,
+        _ => CaseKind::Random,
+    }
 }
 
 /// Time every registry kernel `filter` selects (a family or part of a name) with the

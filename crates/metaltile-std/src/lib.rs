@@ -14,6 +14,7 @@
 //! ```
 
 pub mod bench;
+pub mod broadcast;
 pub mod kernels;
 pub mod ops;
 pub mod plan;

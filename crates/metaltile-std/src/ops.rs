@@ -122,7 +122,8 @@ kinds! {
 }
 
 kinds! {
-    /// Elementwise functions of two tensors of one shape.
+    /// Elementwise functions of two tensors (broadcast to one shape, see
+    /// [`crate::broadcast`]) or of a tensor and a scalar.
     BinaryKind {
         Add => binary::add::DEF,
         Sub => binary::sub::DEF,
@@ -133,6 +134,23 @@ kinds! {
         /// NaN if either operand is NaN.
         Min => binary::min::DEF,
         Pow => binary::pow::DEF,
+        Atan2 => binary::atan2::DEF,
+        /// The sign of the divisor (Python's `%`, `torch.remainder`).
+        Remainder => binary::remainder::DEF,
+        /// The sign of the dividend (C's `fmod`, `torch.fmod`).
+        Fmod => binary::fmod::DEF,
+        Logaddexp => binary::logaddexp::DEF,
+        /// A bool output, as every kind below.
+        Eq => binary::eq::DEF,
+        Ne => binary::ne::DEF,
+        Lt => binary::lt::DEF,
+        Le => binary::le::DEF,
+        Gt => binary::gt::DEF,
+        Ge => binary::ge::DEF,
+        /// Nonzero (NaN included) is true, as in torch.
+        LogicalAnd => binary::logical_and::DEF,
+        LogicalOr => binary::logical_or::DEF,
+        LogicalXor => binary::logical_xor::DEF,
     }
 }
 
@@ -544,6 +562,7 @@ impl StdOp {
     pub fn output_dtype(self, dtype: DType) -> DType {
         match self {
             StdOp::Unary(k) => k.output_dtype(dtype),
+            StdOp::Binary(k) => k.output_dtype(dtype),
             _ => dtype,
         }
     }
@@ -559,7 +578,8 @@ impl StdOp {
             v
         };
         match self {
-            StdOp::Unary(_) | StdOp::Binary(_) => vec![plain(self.def())],
+            StdOp::Unary(_) => vec![plain(self.def())],
+            StdOp::Binary(k) => k.instances(),
             StdOp::Reduce(k) => vec![
                 plain(k.def()),
                 with(reduce::reduce_rows_partials::DEF, "op", k.split_op()),
@@ -625,7 +645,7 @@ impl StdOp {
     }
 }
 
-fn check_float(op: &str, name: &str, b: &Buffer) -> Result<()> {
+pub(crate) fn check_float(op: &str, name: &str, b: &Buffer) -> Result<()> {
     if !b.dtype().is_float() {
         return Err(RuntimeError::UnsupportedDType {
             what: format!("`{op}`, input `{name}`"),
@@ -636,7 +656,7 @@ fn check_float(op: &str, name: &str, b: &Buffer) -> Result<()> {
     Ok(())
 }
 
-fn check_same(op: &str, name: &str, first: &Buffer, other: &Buffer, shape: &[usize]) -> Result<()> {
+pub(crate) fn check_same(op: &str, name: &str, first: &Buffer, other: &Buffer, shape: &[usize]) -> Result<()> {
     if other.dtype() != first.dtype() {
         return Err(RuntimeError::DTypeMismatch {
             what: format!("`{op}`, input `{name}`"),
@@ -753,13 +773,18 @@ fn unary_params(kind: UnaryKind, params: &OpParams) -> Result<Vec<f32>> {
     Ok(values)
 }
 
-/// Plan `y = f(a, b)` elementwise; `a` and `b` have one shape and one dtype.
+/// Plan `y = f(a, b)` elementwise; `a` and `b` have one dtype and broadcast-compatible
+/// shapes (see [`crate::broadcast`]).
 pub fn binary_plan(dev: &Device, kind: BinaryKind, a: &Buffer, b: &Buffer) -> Result<Plan> {
     let op = kind.name();
     check_float(op, "a", a)?;
+    if a.shape() != b.shape() {
+        check_same(op, "b", a, b, b.shape())?;
+        return crate::broadcast::broadcast_plan(dev, kind, a, b);
+    }
     check_same(op, "b", a, b, a.shape())?;
     let n = index_count(op, a)?;
-    let y = dev.alloc(a.dtype(), a.shape())?;
+    let y = dev.alloc(kind.output_dtype(a.dtype()), a.shape())?;
     if n == 0 {
         return Ok(Plan::empty(("y", y)));
     }
@@ -1241,6 +1266,10 @@ pub fn minimum(dev: &Device, a: &Buffer, b: &Buffer) -> Result<Buffer> {
 pub fn pow(dev: &Device, a: &Buffer, b: &Buffer) -> Result<Buffer> {
     binary(dev, BinaryKind::Pow, a, b)
 }
+pub use crate::broadcast::{
+    atan2, binary_scalar, binary_scalar_plan, broadcast_shape, eq, fmod, ge, gt, le, logaddexp, logical_and,
+    logical_or, logical_xor, lt, ne, remainder, scalar_binary,
+};
 
 /// Σ over the last axis: `[.., n]` → `[..]`.
 pub fn sum_rows(dev: &Device, x: &Buffer) -> Result<Buffer> {

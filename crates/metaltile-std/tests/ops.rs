@@ -94,6 +94,19 @@ fn every_named_wrapper_runs_its_kernel() {
         (ops::maximum, BinaryKind::Max),
         (ops::minimum, BinaryKind::Min),
         (ops::pow, BinaryKind::Pow),
+        (ops::atan2, BinaryKind::Atan2),
+        (ops::remainder, BinaryKind::Remainder),
+        (ops::fmod, BinaryKind::Fmod),
+        (ops::logaddexp, BinaryKind::Logaddexp),
+        (ops::eq, BinaryKind::Eq),
+        (ops::ne, BinaryKind::Ne),
+        (ops::lt, BinaryKind::Lt),
+        (ops::le, BinaryKind::Le),
+        (ops::gt, BinaryKind::Gt),
+        (ops::ge, BinaryKind::Ge),
+        (ops::logical_and, BinaryKind::LogicalAnd),
+        (ops::logical_or, BinaryKind::LogicalOr),
+        (ops::logical_xor, BinaryKind::LogicalXor),
     ];
     assert_eq!(binary.len(), BinaryKind::ALL.len());
     let b = f32s(&dev, &[2.0, -1.0], &[2]);
@@ -181,6 +194,55 @@ fn binary_operands_must_match() {
     let h = dev.upload(&[f16::ONE; 6], &[2, 3]).unwrap();
     let e = ops::pow(&dev, &a, &h).unwrap_err();
     assert!(matches!(e, RuntimeError::DTypeMismatch { expected: DType::F32, found: DType::F16, .. }), "{e}");
+}
+
+#[test]
+fn binary_operands_broadcast_or_fail_naming_both_shapes() {
+    let dev = Device::cpu();
+    let a = f32s(&dev, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let y = ops::add(&dev, &a, &f32s(&dev, &[10.0, 20.0, 30.0], &[3])).unwrap();
+    assert_eq!(y.shape(), &[2, 3]);
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+    let y = ops::sub(&dev, &f32s(&dev, &[1.0, 2.0], &[2, 1]), &a).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap(), vec![0.0, -1.0, -2.0, -2.0, -3.0, -4.0]);
+    let e = ops::mul(&dev, &a, &f32s(&dev, &[1.0, 2.0], &[2])).unwrap_err();
+    assert!(matches!(&e, RuntimeError::ShapeMismatch { expected, found, .. } if expected == &[2, 3] && found == &[2]));
+    assert!(
+        e.to_string().contains("[2, 3]") && e.to_string().contains("[2]") && e.to_string().contains("`mul`"),
+        "{e}"
+    );
+    let h = dev.upload(&[f16::ONE; 3], &[3]).unwrap();
+    let e = ops::add(&dev, &a, &h).unwrap_err();
+    assert!(matches!(e, RuntimeError::DTypeMismatch { expected: DType::F32, found: DType::F16, .. }), "{e}");
+    let i = dev.upload(&[1i32; 6], &[2, 3]).unwrap();
+    let e = ops::binary_scalar(&dev, BinaryKind::Add, &i, 1.0).unwrap_err();
+    assert!(matches!(e, RuntimeError::UnsupportedDType { dtype: DType::I32, .. }), "{e}");
+    // More than six axes longer than 1 are refused by the strided kernel.
+    let big = f32s(&dev, &[0.0; 128], &[2, 2, 2, 2, 2, 2, 2]);
+    let e = ops::add(&dev, &big, &f32s(&dev, &[0.0; 2], &[2, 1])).unwrap_err();
+    assert!(matches!(e, RuntimeError::InvalidShape { .. }), "{e}");
+}
+
+#[test]
+fn scalar_operands_and_bool_outputs() {
+    let dev = Device::cpu();
+    let a = f32s(&dev, &[-7.0, 7.0, 0.5, f32::NAN], &[2, 2]);
+    let y = ops::binary_scalar(&dev, BinaryKind::Remainder, &a, 3.0).unwrap();
+    let y = y.to_vec::<f32>().unwrap();
+    assert_eq!(&y[..3], &[2.0, 1.0, 0.5]);
+    assert!(y[3].is_nan());
+    let y = ops::scalar_binary(&dev, BinaryKind::Sub, 1.0, &a).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(&y[..3], &[8.0, -6.0, 0.5]);
+    let y = ops::binary_scalar(&dev, BinaryKind::Fmod, &a, -3.0).unwrap().to_vec::<f32>().unwrap();
+    assert_eq!(&y[..3], &[-1.0, 1.0, 0.5]);
+    let t = ops::binary_scalar(&dev, BinaryKind::Gt, &a, 0.0).unwrap();
+    assert_eq!(t.dtype(), DType::Bool);
+    assert_eq!(t.to_bytes().unwrap(), vec![0, 1, 1, 0]);
+    let t = ops::scalar_binary(&dev, BinaryKind::Lt, 0.0, &a).unwrap();
+    assert_eq!(t.to_bytes().unwrap(), vec![0, 1, 1, 0]);
+    let t = ops::logical_and(&dev, &a, &f32s(&dev, &[1.0, 0.0], &[2])).unwrap();
+    assert_eq!((t.dtype(), t.shape()), (DType::Bool, &[2, 2][..]));
+    assert_eq!(t.to_bytes().unwrap(), vec![1, 0, 1, 0]);
 }
 
 #[test]

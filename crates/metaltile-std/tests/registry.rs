@@ -75,7 +75,9 @@ fn the_library_has_every_op_once() {
     let expected: Vec<&str> = UNARY
         .iter()
         .copied()
-        .chain(["add", "sub", "mul", "div", "max", "min", "pow", "sum_rows", "max_rows", "min_rows"])
+        .chain(["add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder", "fmod", "logaddexp"])
+        .chain(["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"])
+        .chain(["sum_rows", "max_rows", "min_rows"])
         .chain(["softmax", "log_softmax", "rms_norm", "layer_norm"])
         .collect();
     assert_eq!(names, expected);

@@ -67,14 +67,14 @@ pub fn store4_map2<T: Float>(m: &mut [T], i: u32, f: BinaryFn, p: [f32; 4], q: [
 /// bytes apart, a quarter-coalesced access that held elementwise ops near 78% of torch's copy
 /// bandwidth on the H100.
 #[helper]
-fn group_span() -> [u32; 2] {
+pub fn group_span() -> [u32; 2] {
     let span = group_size().x * PER_THREAD;
     [group_id().x * span, span]
 }
 
 /// Offset (from the group's first element) of thread `t`'s vector `k`.
 #[helper]
-fn vector_offset(k: u32) -> u32 {
+pub fn vector_offset(k: u32) -> u32 {
     (k * group_size().x + local_id().x) * 4
 }
 

@@ -5,6 +5,7 @@
 //! stores and reductions of [`rows`]. `docs/perf-notes.md` gives each family's plans.
 
 pub mod binary;
+pub mod broadcast;
 pub mod elementwise;
 pub mod helpers;
 pub mod norm;

@@ -39,6 +39,11 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
             (BinaryKind::Div, 1) => Domain::SignedMagnitude(0.25, 4.0),
             (BinaryKind::Pow, 0) => Domain::Uniform(0.05, 4.0),
             (BinaryKind::Pow, _) => Domain::Uniform(-3.0, 3.0),
+            (BinaryKind::Remainder | BinaryKind::Fmod, 0) => Domain::Uniform(-20.0, 20.0),
+            (BinaryKind::Remainder | BinaryKind::Fmod, _) => Domain::SignedMagnitude(0.25, 4.0),
+            (BinaryKind::Logaddexp, _) => Domain::Uniform(-20.0, 20.0),
+            // Few distinct values, so that equal operands (and zeros, for the logical ops) occur.
+            (k, _) if k.is_test() => Domain::Uniform(-2.0, 2.0),
             _ => Domain::Uniform(-5.0, 5.0),
         },
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
@@ -135,15 +140,17 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
         .map(|(i, _)| match op {
             // The weights and biases of the norms have the shape of one row.
             StdOp::RmsNorm | StdOp::LayerNorm if i > 0 => fill(i, n),
+            _ if i > 0 => fill(i, operand_shape(case.kind, shape).iter().product()),
             _ => fill(i, len),
         })
         .collect();
     match case.kind {
-        CaseKind::Random => {}
+        CaseKind::Random | CaseKind::Broadcast(_) | CaseKind::RowBroadcast | CaseKind::Scalar { .. } => {}
         CaseKind::Large => {
             let s = large_scale(op);
             let scaled = match op {
-                StdOp::Binary(BinaryKind::Pow) => 0..1,
+                // The exponent, and the divisor (for ratios of 1e3 and more), stay in range.
+                StdOp::Binary(BinaryKind::Pow | BinaryKind::Fmod | BinaryKind::Remainder) => 0..1,
                 StdOp::Binary(_) => 0..2,
                 _ => 0..1,
             };
@@ -168,6 +175,7 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
         .enumerate()
         .map(|(i, (_, d))| match op {
             StdOp::RmsNorm | StdOp::LayerNorm if i > 0 => HostTensor::new(&[n], d),
+            _ if i > 0 => HostTensor::new(&operand_shape(case.kind, shape), d),
             _ => HostTensor::new(shape, d),
         })
         .collect()
@@ -182,8 +190,9 @@ fn insert_specials(op: StdOp, data: &mut [Vec<f64>], n: usize, rng: &mut Rng) {
                 *v = s;
             }
         }
-        StdOp::Binary(_) => {
+        StdOp::Binary(k) => {
             let pairs = SPECIALS.iter().flat_map(|a| SPECIALS.iter().map(move |b| (*a, *b)));
+            let pairs = pairs.chain(binary_specials(k));
             for (i, (a, b)) in pairs.enumerate().take(data[0].len()) {
                 data[0][i] = a;
                 data[1][i] = b;
@@ -214,5 +223,89 @@ fn row_specials(r: usize, row: &mut [f64], rng: &mut Rng) {
         5 => row.iter_mut().step_by(2).for_each(|v| *v = f64::NEG_INFINITY),
         6 => row.iter_mut().for_each(|v| *v = 1.25),
         _ => {}
+    }
+}
+
+/// The shape of the second input of a binary case: `b`'s for a broadcast, one element for a
+/// scalar operand, else the case's shape.
+fn operand_shape(kind: CaseKind, shape: &[usize]) -> Vec<usize> {
+    match kind {
+        CaseKind::Broadcast(b) => b.to_vec(),
+        CaseKind::RowBroadcast => shape.last().map_or(vec![], |n| vec![*n]),
+        CaseKind::Scalar { .. } => vec![1],
+        _ => shape.to_vec(),
+    }
+}
+
+/// The inputs of a binary case as the elementwise reference takes them: both operands of a
+/// broadcast repeated to the output's shape (by coordinates, NumPy's rule written plainly),
+/// a scalar repeated to `a`'s shape and put on its side of the op.
+pub fn expand(kind: CaseKind, inputs: Vec<HostTensor>) -> Vec<HostTensor> {
+    let [a, b] = match <[HostTensor; 2]>::try_from(inputs) {
+        Ok(ab) => ab,
+        Err(other) => return other,
+    };
+    match kind {
+        CaseKind::Scalar { left } => {
+            let s = HostTensor::new(&a.shape, vec![b.data.first().copied().unwrap_or(0.0); a.data.len()]);
+            if left {
+                vec![s, a]
+            } else {
+                vec![a, s]
+            }
+        }
+        CaseKind::Broadcast(_) | CaseKind::RowBroadcast => {
+            let rank = a.shape.len().max(b.shape.len());
+            let padded = |s: &[usize]| [vec![1; rank - s.len()], s.to_vec()].concat();
+            let (pa, pb) = (padded(&a.shape), padded(&b.shape));
+            let out: Vec<usize> = pa.iter().zip(&pb).map(|(p, q)| *p.max(q)).collect();
+            let count: usize = out.iter().product();
+            let pick = |t: &HostTensor, dims: &[usize]| -> Vec<f64> {
+                (0..count)
+                    .map(|i| {
+                        // Row-major coordinates of i in `out`, clamped to 0 where `dims` is 1.
+                        let (mut rest, mut at, mut step) = (i, 0, 1);
+                        for d in (0..rank).rev() {
+                            let c = rest % out[d];
+                            rest /= out[d];
+                            at += if dims[d] == 1 { 0 } else { c * step };
+                            step *= dims[d];
+                        }
+                        t.data[at]
+                    })
+                    .collect()
+            };
+            vec![HostTensor::new(&out, pick(&a, &pa)), HostTensor::new(&out, pick(&b, &pb))]
+        }
+        _ => vec![a, b],
+    }
+}
+
+/// Pairs binary op `k` meets besides every pair of [`SPECIALS`]: huge ratios for the
+/// remainders (exact in IEEE arithmetic, where `a - b·trunc(a/b)` is not), signed zeros and
+/// infinities for atan2, far-apart and equal operands for logaddexp, equal and nearly equal
+/// values for the comparisons.
+pub fn binary_specials(k: BinaryKind) -> Vec<(f64, f64)> {
+    use BinaryKind::*;
+    match k {
+        Remainder | Fmod => vec![
+            (1e30, 3.0),
+            (-1e30, 3.0),
+            (3e38, -0.7),
+            (1e4, 1e-3),
+            (-1e4, 7.0),
+            (5.0, 1e30),
+            (-5.0, 1e30),
+            (-5.0, f64::INFINITY),
+            (5.0, f64::NEG_INFINITY),
+            (0.0, -2.0),
+            (-0.0, 2.0),
+            (6.0, 3.0),
+            (-6.0, 3.0),
+        ],
+        Atan2 => vec![(0.0, -0.0), (-0.0, -0.0), (1e-30, -1e30), (3e38, 1e-30), (-1.0, f64::NEG_INFINITY)],
+        Logaddexp => vec![(1e4, -1e4), (80.0, 80.0), (3e38, 3e38), (-3e38, 0.0), (88.0, 88.5), (-100.0, -100.0)],
+        _ if k.is_test() => vec![(1.0, 1.000_000_1), (3e38, f64::INFINITY), (-0.0, 0.0), (1e-30, 0.0)],
+        _ => vec![],
     }
 }

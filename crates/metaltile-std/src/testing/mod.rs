@@ -36,6 +36,12 @@ pub enum CaseKind {
     /// Rows whose second half nearly negates the first: sums that cancel to a small fraction
     /// of their terms.
     Cancelling,
+    /// Binary ops: random, `b` of this shape (the case's shape is `a`'s), broadcast.
+    Broadcast(&'static [usize]),
+    /// Binary ops: random, `b` one row of `a` (its last axis): a bias add.
+    RowBroadcast,
+    /// Binary ops: random, `b` one scalar kernel argument, on the left of the op when `left`.
+    Scalar { left: bool },
 }
 
 /// One test case of one kernel.
@@ -72,7 +78,7 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
     use CaseKind::*;
     let elementwise = matches!(op, StdOp::Unary(_) | StdOp::Binary(_));
     if elementwise {
-        vec![
+        let mut cases = vec![
             (vec![1000], 1, Random, "random, 1000 elements (not a multiple of the threadgroup)"),
             (vec![1000], 2, Random, "random, seed 2"),
             (vec![1000], 3, Random, "random, seed 3"),
@@ -84,7 +90,11 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
             (vec![16], 9, Random, "exactly one thread's elements"),
             (vec![17], 10, Random, "one thread's elements and a tail of 1"),
             (vec![4111], 11, Random, "a scalar tail of 15"),
-        ]
+        ];
+        if let StdOp::Binary(_) = op {
+            cases.extend(broadcast_cases());
+        }
+        cases
     } else {
         vec![
             (vec![4, 1000], 1, Random, "random, 4 rows of 1000 (longer than a threadgroup, not a multiple of it)"),
@@ -113,6 +123,24 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
     }
 }
 
+/// The broadcast and scalar-operand cases of every binary op.
+fn broadcast_cases() -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
+    use CaseKind::*;
+    vec![
+        (vec![4, 1000], 31, RowBroadcast, "b one row: the row-broadcast kernel (bias add)"),
+        (vec![3, 2, 4096], 32, Broadcast(&[1, 4096]), "b one row with a leading 1, no tail"),
+        (vec![4, 1, 5], 33, Broadcast(&[3, 1]), "both stretched: [4, 1, 5] with [3, 1]"),
+        (vec![1], 34, Broadcast(&[7, 3]), "a one element, b larger"),
+        (vec![5, 7], 35, Broadcast(&[7]), "b one row of 7 (not a multiple of 4): strided"),
+        (vec![2, 1, 3, 1, 4, 1], 36, Broadcast(&[3, 1, 1, 4, 1]), "rank 6 against rank 5, size 1 everywhere"),
+        (vec![1, 1], 37, Broadcast(&[1]), "size 1 everywhere"),
+        (vec![3, 1], 38, Broadcast(&[1, 70]), "an outer product"),
+        (vec![1000], 39, Scalar { left: false }, "b a scalar argument"),
+        (vec![1000], 40, Scalar { left: true }, "a scalar argument on the left"),
+        (vec![3, 17], 41, Scalar { left: false }, "scalar, 2-d with a tail"),
+    ]
+}
+
 /// Every case of `entry`: each float dtype × the op's shapes, seeds and edge cases.
 pub fn cases(entry: &Entry) -> Vec<Case> {
     let mut out = Vec::new();
@@ -136,9 +164,15 @@ fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
     let rounded: Vec<HostTensor> =
         buffers.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
     let params = OpParams::default();
-    let plan = entry.op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
+    let plan = match (entry.op, case.kind) {
+        (StdOp::Binary(k), CaseKind::Scalar { left }) => {
+            let s = rounded[1].data.first().copied().unwrap_or(0.0) as f32;
+            crate::broadcast::binary_scalar_plan(dev, k, &buffers[0], s, left)?
+        }
+        _ => entry.op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?,
+    };
     plan.run(dev)?;
-    check_outputs(entry, &rounded, &plan, &params)
+    check_outputs(entry, &inputs::expand(case.kind, rounded), &plan, &params)
 }
 
 /// Compare every output of a plan that ran with the reference on `inputs` (the values the
