@@ -21,6 +21,7 @@ UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
          "hardsigmoid", "hardswish", "hardtanh", "isnan", "isinf", "isfinite")
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "rms_norm", "layer_norm")
+ROPE = ("rope", "rope_interleaved")
 
 
 def reply_channel():
@@ -79,7 +80,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

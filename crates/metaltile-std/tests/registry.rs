@@ -76,7 +76,7 @@ fn the_library_has_every_op_once() {
         .iter()
         .copied()
         .chain(["add", "sub", "mul", "div", "max", "min", "pow", "sum_rows", "max_rows", "min_rows"])
-        .chain(["softmax", "rms_norm", "layer_norm"])
+        .chain(["softmax", "rms_norm", "layer_norm", "rope", "rope_interleaved"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -84,7 +84,7 @@ fn the_library_has_every_op_once() {
         assert_eq!(e.def.name, e.op.name());
         assert_eq!(e.def.dtypes, &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
-        assert!(["unary", "binary", "reduce", "softmax", "norm"].contains(&e.family));
+        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope"].contains(&e.family));
     }
 }
 

@@ -2,8 +2,10 @@
 //! definition, never from a kernel's IR. NaN and infinity behave as PyTorch defines them
 //! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
+mod rope;
 mod unary;
 
+pub use rope::*;
 pub use unary::*;
 
 /// a + b
