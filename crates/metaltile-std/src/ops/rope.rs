@@ -428,7 +428,8 @@ pub fn rope_plan_with(
     // More than every head is every head (and keeps `heads + hpt` in the kernel from wrapping).
     let hpt = hpt.min(heads32.max(1));
     let threads = tokens as u64 * units * u64::from(heads32.div_ceil(hpt));
-    if threads > u64::from(u32::MAX) {
+    // The grid is rounded up to whole threadgroups, and its thread index must not wrap.
+    if threads > u64::from(u32::MAX - ROPE_GROUP) {
         return Err(RuntimeError::InvalidShape {
             shape: x.shape().to_vec(),
             reason: format!("`{op}` indexes its threads with u32; this shape needs {threads}"),

@@ -92,3 +92,34 @@ pub fn cases() -> Vec<Case> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelt parameter name would leave its case at the defaults: every case whose label
+    /// names a setting must have it set.
+    #[test]
+    fn every_labelled_setting_is_set() {
+        let base = OpParams::default().rope;
+        for c in cases() {
+            let p = c.params.rope;
+            let l = c.label.as_str();
+            let checks = [
+                ("Llama", p.llama3_factor == 8.0 && p.base == 500000.0),
+                ("YaRN", p.yarn_factor == 4.0),
+                ("2-D", p.grid_width > 0.0),
+                ("rotary_dim", p.rotary_dim > 0.0),
+                ("per thread", p.heads_per_thread > 0.0),
+                ("positions", p.offset > 0.0),
+                ("offset", p.offset > 0.0),
+            ];
+            for (word, set) in checks {
+                assert!(!l.contains(word) || set, "{l}: {p:?}");
+            }
+            if l.starts_with("random") {
+                assert_eq!(p, base, "{l}");
+            }
+        }
+    }
+}
