@@ -25,6 +25,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer_protocol as proto  # noqa: E402
+import rope_freqs  # noqa: E402
 
 try:
     import mlx.core as mx
@@ -129,14 +130,42 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in proto.DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(proto.DTYPES)}")
-    if op not in PLAIN and op not in WITH_EPS:
+    if op not in PLAIN and op not in WITH_EPS and op not in proto.ROPE:
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 
 
-def op_fn(op, params):
+def rope_fn(op, params, head_dim):
+    """mx.fast.rope, as mlx-lm calls it: `traditional` for the interleaved pairs, the base, the
+    offset, and for Llama 3 and YaRN `freqs=` (MLX takes each pair's period, 1 / inv_freq) with
+    YaRN's attention scale applied to the rotated features. fast.rope wants the positions on the
+    second-last axis, so the bench's [batch, seq, heads, head_dim] goes through [batch, heads, seq,
+    head_dim] and back, as an MLX model transposes its queries before the rope."""
+    p, rotary = rope_freqs.settings(params, head_dim)
+    traditional = op == "rope_interleaved"
+    freqs, base = None, float(p["base"])
+    if rope_freqs.scaled(p):
+        freqs, base = mx.array([1.0 / f for f in rope_freqs.inv_freq(p, rotary)], dtype=mx.float32), None
+    m, offset = rope_freqs.attention_scale(p), int(p["offset"])
+
+    def fn(x):
+        t = mx.swapaxes(x, -3, -2)
+        y = mx.fast.rope(t, rotary, traditional=traditional, base=base, scale=1.0, offset=offset, freqs=freqs)
+        y = mx.swapaxes(y, -3, -2)
+        if m == 1.0:
+            return y
+        if rotary == head_dim:
+            return y * m
+        return mx.concatenate([y[..., :rotary] * m, y[..., rotary:]], axis=-1)
+
+    return fn
+
+
+def op_fn(op, params, head_dim=None):
     """The MLX function of a std kernel. A parameter it does not take is refused rather than
     ignored: the figures would be of another function."""
+    if op in proto.ROPE:
+        return rope_fn(op, params, head_dim)
     takes = {"eps"} if op in WITH_EPS else set()
     extra = sorted(set(params) - takes)
     if extra:
@@ -227,7 +256,8 @@ def time_wall(fn, xs, runs, warmup, flush):
 
 def run(req):
     op, dtype = check(req)
-    fn = op_fn(op, req.get("params") or {})
+    shapes = req.get("shapes") or [[1]]
+    fn = op_fn(op, req.get("params") or {}, shapes[0][-1])
     xs = inputs(req, dtype)
     flush = flush_buffer(int(req.get("flush_bytes", 0)))
     results = {}

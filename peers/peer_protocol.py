@@ -22,6 +22,7 @@ UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder", "fmod", "logaddexp", "eq", "ne",
           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
+ROPE = ("rope", "rope_interleaved")
 
 
 def reply_channel():
@@ -80,7 +81,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

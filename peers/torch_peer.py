@@ -15,6 +15,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer_protocol as proto  # noqa: E402
+import rope_freqs  # noqa: E402
 
 try:
     import torch
@@ -76,6 +77,41 @@ def op_fn(op, params):
         "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
     }
     return table[op]
+
+
+def rope_fn(op, params, x):
+    """The rotary embedding as HF's Llama code does it: an f32 cos/sin table of the sequence's
+    positions (positions · inv_freq, each pair's angle twice), cast to x's dtype, then
+    x·cos + rotate(x)·sin in x's dtype; rotate_half for `rope`, the pairwise rotation of GPT-J
+    for `rope_interleaved`. The table is built here, outside the timed function: HF builds it
+    once per forward and every layer reuses it, so a layer pays only for the apply."""
+    p, rotary = rope_freqs.settings(params, x.shape[-1])
+    offset, seq = int(p["offset"]), x.shape[-3]
+    inv = torch.tensor(rope_freqs.inv_freq(p, rotary), dtype=torch.float32, device=DEVICE)
+    pos = torch.arange(offset, offset + seq, dtype=torch.float32, device=DEVICE)
+    angles = torch.outer(pos, inv)
+    emb = torch.cat((angles, angles), dim=-1) if op == "rope" else torch.repeat_interleave(angles, 2, dim=-1)
+    m = rope_freqs.attention_scale(p)
+    # [seq, 1, rotary]: broadcast over the heads (and the batch).
+    cos = (emb.cos() * m).to(x.dtype)[:, None, :]
+    sin = (emb.sin() * m).to(x.dtype)[:, None, :]
+
+    def rotate_half(t):
+        a, b = t.chunk(2, dim=-1)
+        return torch.cat((-b, a), dim=-1)
+
+    def rotate_pairs(t):
+        return torch.stack((-t[..., 1::2], t[..., 0::2]), dim=-1).flatten(-2)
+
+    rotate = rotate_half if op == "rope" else rotate_pairs
+
+    def fn(t):
+        if rotary == t.shape[-1]:
+            return t * cos + rotate(t) * sin
+        r = t[..., :rotary]
+        return torch.cat((r * cos + rotate(r) * sin, t[..., rotary:]), dim=-1)
+
+    return fn
 
 
 def load(path, dtype):
@@ -143,6 +179,8 @@ def run(req):
     if op == "copy":
         out = torch.empty_like(xs[0])
         fn = out.copy_
+    elif op in proto.ROPE:
+        fn = rope_fn(op, req.get("params", {}), xs[0])
     else:
         fn = op_fn(op, req.get("params", {}))
 

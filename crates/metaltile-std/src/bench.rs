@@ -143,6 +143,13 @@ pub struct BenchResult {
 /// row ops at 4096×8192, at many tiny rows (N = 64) and at a few huge ones (N = 393216).
 pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     let elementwise = matches!(entry.family, "unary" | "binary");
+    if entry.family == "rope" {
+        return match size {
+            BenchSize::Quick => vec![vec![1, 16, 4, 64]],
+            // Llama-3-8B's queries: a prefill of 4096 tokens, a decode step of 64 sequences.
+            BenchSize::Full => vec![vec![1, 4096, 32, 128], vec![64, 1, 32, 128]],
+        };
+    }
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
@@ -258,12 +265,12 @@ impl Bench {
     fn try_measure(&self, case: &BenchCase) -> Result<Measured> {
         let (dev, op, dtype) = (&self.dev, case.entry.op, case.dtype);
         let kind = input_kind(case);
-        let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind, label: "bench".into() };
+        let params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
+        let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind, label: "bench".into(), params };
         let buffers: Vec<Buffer> = inputs::generate(op, &spec)
             .iter()
             .map(|t| dev.from_f64(dtype, &t.shape, &t.data))
             .collect::<Result<_>>()?;
-        let params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
         let plan = op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
         let bytes = plan.bytes_moved();
         let flusher = self.flusher.as_ref().filter(|_| self.method.flushes(bytes));

@@ -6,6 +6,9 @@ use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
+mod rope;
+pub use rope::*;
+
 /// Threads per threadgroup of elementwise kernels (each thread owns
 /// [`elementwise::PER_THREAD`] elements).
 pub const ELEMENTWISE_GROUP: u32 = 256;
@@ -349,6 +352,7 @@ pub enum StdOp {
     LogSoftmax,
     RmsNorm,
     LayerNorm,
+    Rope(RopeLayout),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -367,11 +371,21 @@ pub struct OpParams {
     /// How to launch the op, when not the planner's choice (row ops only): for measuring the
     /// alternatives on a device.
     pub strategy: Option<Strategy>,
+    /// The parameters of the rotary embeddings.
+    pub rope: RopeParams,
 }
 
 impl Default for OpParams {
     fn default() -> Self {
-        OpParams { eps: DEFAULT_EPS, negative_slope: 0.01, alpha: 1.0, min_val: -1.0, max_val: 1.0, strategy: None }
+        OpParams {
+            eps: DEFAULT_EPS,
+            negative_slope: 0.01,
+            alpha: 1.0,
+            min_val: -1.0,
+            max_val: 1.0,
+            strategy: None,
+            rope: RopeParams::default(),
+        }
     }
 }
 
@@ -390,7 +404,7 @@ impl OpParams {
             "alpha" => Some(&mut self.alpha),
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
-            _ => None,
+            other => self.rope.slot(other),
         }
     }
 }
@@ -521,6 +535,7 @@ impl StdOp {
             StdOp::LogSoftmax => softmax_kernel::log_softmax::DEF,
             StdOp::RmsNorm => norm::rms_norm::DEF,
             StdOp::LayerNorm => norm::layer_norm::DEF,
+            StdOp::Rope(l) => l.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -535,12 +550,13 @@ impl StdOp {
             StdOp::Reduce(_) => "reduce",
             StdOp::Softmax | StdOp::LogSoftmax => "softmax",
             StdOp::RmsNorm | StdOp::LayerNorm => "norm",
+            StdOp::Rope(_) => "rope",
         }
     }
     /// Names of its input buffers, in call order.
     pub fn inputs(self) -> &'static [&'static str] {
         match self {
-            StdOp::Unary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax => &["x"],
+            StdOp::Unary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax | StdOp::Rope(_) => &["x"],
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
@@ -551,6 +567,7 @@ impl StdOp {
         match self {
             StdOp::Unary(k) => k.params(),
             StdOp::RmsNorm | StdOp::LayerNorm => &["eps"],
+            StdOp::Rope(_) => RopeParams::NAMES,
             _ => &[],
         }
     }
@@ -589,6 +606,7 @@ impl StdOp {
             StdOp::LogSoftmax => rows(RowKernels::LOG_SOFTMAX),
             StdOp::RmsNorm => rows(RowKernels::RMS_NORM),
             StdOp::LayerNorm => rows(RowKernels::LAYER_NORM),
+            StdOp::Rope(l) => rope_instances(l),
         }
     }
 
@@ -610,7 +628,7 @@ impl StdOp {
             reason: format!("`{s}` is not a strategy of this op"),
         };
         let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
-        if let (StdOp::Unary(_) | StdOp::Binary(_), Some(s)) = (self, params.strategy) {
+        if let (StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_), Some(s)) = (self, params.strategy) {
             return Err(unfit(s));
         }
         match self {
@@ -624,6 +642,7 @@ impl StdOp {
             StdOp::LogSoftmax => log_softmax_plan_with(dev, x, row?),
             StdOp::RmsNorm => rms_norm_plan_with(dev, x, inputs[1], params.eps, row?),
             StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
+            StdOp::Rope(l) => rope_plan_params(dev, l, x, params),
         }
     }
 
@@ -635,7 +654,7 @@ impl StdOp {
             None => (1, 1),
         };
         match self {
-            StdOp::Unary(_) | StdOp::Binary(_) => None,
+            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))

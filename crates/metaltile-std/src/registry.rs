@@ -1,7 +1,7 @@
 //! THE list of std kernels. Everything that enumerates the library — `tile list`, `tile test`,
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
-use crate::ops::{BinaryKind, OpParams, ReduceKind, StdOp, UnaryKind};
+use crate::ops::{BinaryKind, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind};
 use crate::plan::Plan;
 use crate::reference as r;
 use crate::tensor::HostTensor;
@@ -15,7 +15,7 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax` or `norm`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm` or `rope`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -28,7 +28,8 @@ pub fn all() -> Vec<Entry> {
         .map(|k| StdOp::Unary(*k))
         .chain(BinaryKind::ALL.iter().map(|k| StdOp::Binary(*k)))
         .chain(ReduceKind::ALL.iter().map(|k| StdOp::Reduce(*k)))
-        .chain([StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm]);
+        .chain([StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm])
+        .chain(RopeLayout::ALL.map(StdOp::Rope));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -128,6 +129,12 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::LogSoftmax => "y[r, i] = (x[r, i] - max_j x[r, j]) - ln Σ_j e^(x[r, j] - max_j x[r, j])",
         StdOp::RmsNorm => "y[r, i] = x[r, i] / √(mean_j x[r, j]² + eps) · w[i]",
         StdOp::LayerNorm => "y[r, i] = (x[r, i] - mean_r) / √(var_r + eps) · w[i] + b[i]",
+        StdOp::Rope(RopeLayout::HalfSplit) => {
+            "pairs (i, i + rotary_dim/2) of each head turned by (offset + s)·inv_freq[i] (GPT-NeoX, Llama)"
+        }
+        StdOp::Rope(RopeLayout::Interleaved) => {
+            "pairs (2i, 2i + 1) of each head turned by (offset + s)·inv_freq[i] (GPT-J, MLX traditional)"
+        }
     }
 }
 
@@ -261,6 +268,11 @@ impl Entry {
                 &x.shape,
                 x.rows().flat_map(|row| r::layer_norm_row(row, arg(1), arg(2), eps)).collect(),
             ),
+            // A configuration the op refuses has no reference: an empty one fails any comparison.
+            StdOp::Rope(l) => match params.rope.config(l) {
+                Ok(cfg) => HostTensor::new(&x.shape, r::rope(&x.shape, &x.data, &cfg)),
+                Err(_) => empty.clone(),
+            },
         };
         vec![y]
     }
@@ -274,11 +286,15 @@ impl Entry {
     /// element itself (see [`crate::testing::compare::compare_scaled`]): a row sum is exact to
     /// a few roundings of its *terms*, and cancellation can make the sum itself arbitrarily
     /// small, so its error is judged against `Σ|x| / √n`, the size of a sum of `n` terms of
-    /// random sign. `None` for every other op.
-    pub fn error_scale(&self, inputs: &[HostTensor]) -> Option<Vec<f64>> {
+    /// random sign. A rotary embedding turns pairs: each output combines the pair's two inputs,
+    /// each product rounded to its own size and the f32 angle's error times the pair's norm,
+    /// so a rotated output is judged against the norm of its pair (its own value can cancel
+    /// to nearly nothing); copied features against themselves. `None` for every other op.
+    pub fn error_scale(&self, inputs: &[HostTensor], params: &OpParams) -> Option<Vec<f64>> {
         let x = inputs.first()?;
         match self.op {
             _ if !self.scales_error() => None,
+            StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
             _ => Some(
                 x.rows()
                     .map(|row| row.iter().map(|v| v.abs()).sum::<f64>() / (row.len().max(1) as f64).sqrt())
@@ -289,7 +305,7 @@ impl Entry {
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
-        matches!(self.op, StdOp::Reduce(ReduceKind::Sum))
+        matches!(self.op, StdOp::Reduce(ReduceKind::Sum) | StdOp::Rope(_))
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

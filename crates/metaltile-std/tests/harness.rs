@@ -11,7 +11,7 @@ use metaltile_std::testing::inputs::{domain, generate, Domain, SPECIALS};
 use metaltile_std::testing::{cases, run_case, run_suite, selects, Case, CaseKind};
 
 fn case(shape: &[usize], kind: CaseKind) -> Case {
-    Case { dtype: DType::F32, shape: shape.to_vec(), seed: 9, kind, label: "t".into() }
+    Case { dtype: DType::F32, shape: shape.to_vec(), seed: 9, kind, label: "t".into(), params: Default::default() }
 }
 
 #[test]

@@ -285,13 +285,19 @@ impl Ask<'_> {
         }
         let inputs: Option<Vec<HostTensor>> =
             self.data.inputs.iter().map(|(_, b)| b.to_f64().ok().map(|d| HostTensor::new(b.shape(), d))).collect();
-        self.case.entry.error_scale(&inputs?)
+        self.case.entry.error_scale(&inputs?, &self.data.params)
     }
 
-    /// The op's scalar parameters as the protocol sends them.
+    /// The op's scalar parameters as the protocol sends them: `eps`, and every parameter of
+    /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
-        let eps = f64::from(self.data.params.eps);
-        self.case.entry.op.params().iter().filter(|p| **p == "eps").map(|p| (p.to_string(), eps)).collect()
+        let sent = |name: &str| name == "eps" || self.case.entry.family == "rope";
+        let op = self.case.entry.op;
+        op.params()
+            .iter()
+            .filter(|p| sent(p))
+            .filter_map(|p| self.data.params.get(p).map(|v| (p.to_string(), f64::from(v))))
+            .collect()
     }
 
     /// Ask `peer` to time the case on our inputs (or, when they could not be shared, on its

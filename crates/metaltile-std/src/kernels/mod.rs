@@ -10,6 +10,7 @@ pub mod elementwise;
 pub mod helpers;
 pub mod norm;
 pub mod reduce;
+pub mod rope;
 pub mod rows;
 pub mod softmax;
 pub mod unary;

@@ -50,8 +50,14 @@ fn inputs_for(dev: &Device, op: StdOp, case: &Case) -> (Vec<Buffer>, Vec<HostTen
 
 /// Run `op` under `forced` and compare with the reference; a description of the failure.
 fn check(dev: &Device, op: StdOp, dtype: DType, shape: &[usize], kind: CaseKind, forced: Forced) -> Option<String> {
-    let case =
-        Case { dtype, shape: shape.to_vec(), seed: shape.iter().sum::<usize>() as u64, kind, label: String::new() };
+    let case = Case {
+        dtype,
+        shape: shape.to_vec(),
+        seed: shape.iter().sum::<usize>() as u64,
+        kind,
+        label: String::new(),
+        params: Default::default(),
+    };
     let (buffers, rounded) = inputs_for(dev, op, &case);
     let p = plan(dev, op, &buffers, forced).unwrap();
     p.run(dev).unwrap();
@@ -223,7 +229,14 @@ fn every_pass_preserves_every_launch() {
         .collect();
     for (op, shape, forced) in cases {
         for kind in [CaseKind::Random, CaseKind::Specials] {
-            let case = Case { dtype: DType::BF16, shape: shape.clone(), seed: 7, kind, label: String::new() };
+            let case = Case {
+                dtype: DType::BF16,
+                shape: shape.clone(),
+                seed: 7,
+                kind,
+                label: String::new(),
+                params: Default::default(),
+            };
             let (buffers, _) = inputs_for(&dev, op, &case);
             // A fresh plan per build: fresh, poisoned outputs and scratch.
             let fresh = || plan(&dev, op, &buffers, forced).unwrap();

@@ -3,9 +3,11 @@
 //! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
 mod binary;
+mod rope;
 mod unary;
 
 pub use binary::*;
+pub use rope::*;
 pub use unary::*;
 
 /// a + b

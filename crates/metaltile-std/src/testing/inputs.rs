@@ -48,6 +48,7 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         },
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
+        StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -84,7 +85,9 @@ fn unary_domain(k: UnaryKind) -> Domain {
 /// The factor "large magnitude" cases scale the data input by.
 pub fn large_scale(op: StdOp) -> f64 {
     match op {
-        StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax => 1e3,
+        StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax | StdOp::Rope(_) => {
+            1e3
+        }
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
     }
 }

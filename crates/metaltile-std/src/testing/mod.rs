@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod inputs;
 pub mod rng;
+mod rope;
 
 use crate::ops::{OpParams, StdOp};
 use crate::plan::Plan;
@@ -54,6 +55,8 @@ pub struct Case {
     pub kind: CaseKind,
     /// What the case exercises.
     pub label: String,
+    /// The op's scalar parameters.
+    pub params: OpParams,
 }
 
 /// The outcome of one case.
@@ -143,10 +146,13 @@ fn broadcast_cases() -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
 
 /// Every case of `entry`: each float dtype × the op's shapes, seeds and edge cases.
 pub fn cases(entry: &Entry) -> Vec<Case> {
+    if let StdOp::Rope(_) = entry.op {
+        return rope::cases();
+    }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
         for (shape, seed, kind, label) in plan_cases(entry.op) {
-            out.push(Case { dtype, shape, seed, kind, label: label.to_string() });
+            out.push(Case { dtype, shape, seed, kind, label: label.to_string(), params: OpParams::default() });
         }
     }
     out
@@ -163,7 +169,7 @@ fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
         inputs.iter().map(|t| dev.from_f64(case.dtype, &t.shape, &t.data)).collect::<Result<_>>()?;
     let rounded: Vec<HostTensor> =
         buffers.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
-    let params = OpParams::default();
+    let params = case.params;
     let plan = match (entry.op, case.kind) {
         (StdOp::Binary(k), CaseKind::Scalar { left }) => {
             let s = rounded[1].data.first().copied().unwrap_or(0.0) as f32;
@@ -180,7 +186,7 @@ fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
 /// store it, the tolerance scaled as [`Entry::error_scale`] says.
 pub fn check_outputs(entry: &Entry, inputs: &[HostTensor], plan: &Plan, params: &OpParams) -> Result<Comparison> {
     let want = entry.reference(inputs, params);
-    let scale = entry.error_scale(inputs);
+    let scale = entry.error_scale(inputs, params);
     let mut total = Comparison::default();
     for ((name, out), want) in plan.outputs().iter().zip(want) {
         let dtype = out.dtype();
