@@ -14,7 +14,7 @@
 //! All indices are u32: `ops` refuses outputs of 2^32 elements or more.
 
 use super::binary::math;
-use super::elementwise::{group_span, load4_f32, vector_offset};
+use super::elementwise::{group_span, group_vectors, load4_f32, load_group, vector_offset};
 use metaltile::prelude::*;
 
 /// A comparison or logical op of two f32 values.
@@ -117,18 +117,10 @@ pub fn map_binary_test<T: Float>(a: &[T], b: &[T], y: &mut [bool], n: u32, f: Bi
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let a0 = load4_f32(a, i0);
-        let a1 = load4_f32(a, i1);
-        let a2 = load4_f32(a, i2);
-        let a3 = load4_f32(a, i3);
-        let b0 = load4_f32(b, i0);
-        let b1 = load4_f32(b, i1);
-        let b2 = load4_f32(b, i2);
-        let b3 = load4_f32(b, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [a0, a1, a2, a3] = load_group(a, at);
+        let [b0, b1, b2, b3] = load_group(b, at);
         store4_test2(y, i0, f, a0, b0);
         store4_test2(y, i1, f, a1, b1);
         store4_test2(y, i2, f, a2, b2);
@@ -157,14 +149,9 @@ pub fn binary_rows<T: Float>(a: &[T], b: &[T], y: &mut [T], n: u32, m: u32, #[co
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let a0 = load4_f32(a, i0);
-        let a1 = load4_f32(a, i1);
-        let a2 = load4_f32(a, i2);
-        let a3 = load4_f32(a, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [a0, a1, a2, a3] = load_group(a, at);
         let b0 = load4_f32(b, i0 % m);
         let b1 = load4_f32(b, i1 % m);
         let b2 = load4_f32(b, i2 % m);
@@ -284,14 +271,9 @@ pub fn binary_scalar<T: Float>(
     let [base, span] = group_span();
     let rest = n - base;
     if rest >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let v0 = load4_f32(a, i0);
-        let v1 = load4_f32(a, i1);
-        let v2 = load4_f32(a, i2);
-        let v3 = load4_f32(a, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [v0, v1, v2, v3] = load_group(a, at);
         store4_scalar(y, i0, op, left, v0, s);
         store4_scalar(y, i1, op, left, v1, s);
         store4_scalar(y, i2, op, left, v2, s);

@@ -27,6 +27,19 @@ pub fn load4_f32<T: Float>(m: &[T], i: u32) -> [f32; 4] {
     [a as f32, b as f32, c as f32, d as f32]
 }
 
+/// The first element of each of this thread's four vectors in the group starting at `base`.
+#[helper]
+pub fn group_vectors(base: u32) -> [u32; 4] {
+    [base + vector_offset(0), base + vector_offset(1), base + vector_offset(2), base + vector_offset(3)]
+}
+
+/// The four vectors of `m` at `at`, widened to f32; the four loads come before any use.
+#[helper]
+pub fn load_group<T: Float>(m: &[T], at: [u32; 4]) -> [[f32; 4]; 4] {
+    let [i0, i1, i2, i3] = at;
+    [load4_f32(m, i0), load4_f32(m, i1), load4_f32(m, i2), load4_f32(m, i3)]
+}
+
 /// `m[i..i + 4] = f(v)` in one 4-wide access; `i` is a multiple of 4.
 #[helper]
 pub fn store4_map<T: Float>(m: &mut [T], i: u32, f: UnaryFn, v: [f32; 4]) {
@@ -85,14 +98,9 @@ pub fn map_unary<T: Float>(x: &[T], y: &mut [T], n: u32, f: UnaryFn) {
     // Every launched group starts below n, so `n - base` does not wrap.
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let v0 = load4_f32(x, i0);
-        let v1 = load4_f32(x, i1);
-        let v2 = load4_f32(x, i2);
-        let v3 = load4_f32(x, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [v0, v1, v2, v3] = load_group(x, at);
         store4_map(y, i0, f, v0);
         store4_map(y, i1, f, v1);
         store4_map(y, i2, f, v2);
@@ -115,14 +123,9 @@ pub fn map_unary_with<T: Float>(x: &[T], y: &mut [T], n: u32, f: ParamFn, p: f32
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let v0 = load4_f32(x, i0);
-        let v1 = load4_f32(x, i1);
-        let v2 = load4_f32(x, i2);
-        let v3 = load4_f32(x, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [v0, v1, v2, v3] = load_group(x, at);
         store4_map_with(y, i0, f, v0, p, q);
         store4_map_with(y, i1, f, v1, p, q);
         store4_map_with(y, i2, f, v2, p, q);
@@ -142,14 +145,9 @@ pub fn map_predicate<T: Float>(x: &[T], y: &mut [bool], n: u32, f: PredicateFn) 
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let v0 = load4_f32(x, i0);
-        let v1 = load4_f32(x, i1);
-        let v2 = load4_f32(x, i2);
-        let v3 = load4_f32(x, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [v0, v1, v2, v3] = load_group(x, at);
         store4_test(y, i0, f, v0);
         store4_test(y, i1, f, v1);
         store4_test(y, i2, f, v2);
@@ -169,18 +167,10 @@ pub fn map_binary<T: Float>(a: &[T], b: &[T], y: &mut [T], n: u32, f: BinaryFn) 
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let i0 = base + vector_offset(0);
-        let i1 = base + vector_offset(1);
-        let i2 = base + vector_offset(2);
-        let i3 = base + vector_offset(3);
-        let a0 = load4_f32(a, i0);
-        let a1 = load4_f32(a, i1);
-        let a2 = load4_f32(a, i2);
-        let a3 = load4_f32(a, i3);
-        let b0 = load4_f32(b, i0);
-        let b1 = load4_f32(b, i1);
-        let b2 = load4_f32(b, i2);
-        let b3 = load4_f32(b, i3);
+        let at = group_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [a0, a1, a2, a3] = load_group(a, at);
+        let [b0, b1, b2, b3] = load_group(b, at);
         store4_map2(y, i0, f, a0, b0);
         store4_map2(y, i1, f, a1, b1);
         store4_map2(y, i2, f, a2, b2);
