@@ -11,7 +11,7 @@ import math
 DEFAULTS = {
     "offset": 0.0, "base": 10000.0, "rotary_dim": 0.0, "llama3_factor": 0.0, "low_freq_factor": 1.0,
     "high_freq_factor": 4.0, "yarn_factor": 0.0, "beta_fast": 32.0, "beta_slow": 1.0,
-    "original_max_positions": 8192.0,
+    "original_max_positions": 8192.0, "grid_width": 0.0,
 }
 # Launch settings of the library's kernel: no meaning to a peer.
 IGNORED = ("heads_per_thread",)
@@ -23,6 +23,8 @@ def settings(params, head_dim):
     if unknown:
         raise ValueError(f"rope takes no parameter {', '.join(unknown)}")
     p = {**DEFAULTS, **params}
+    if p["grid_width"]:
+        raise ValueError("2-D positions (grid_width) are not implemented by the peers")
     if p["llama3_factor"] and p["yarn_factor"]:
         raise ValueError("llama3_factor and yarn_factor exclude each other")
     rotary = int(p["rotary_dim"]) or head_dim

@@ -51,6 +51,8 @@ def stored(a, dtype):
 
 def read_output(path, dtype):
     a = np.load(path)
+    if a.dtype == np.bool_:
+        return a.astype(np.float64)
     if dtype == "bf16":
         assert a.dtype == np.uint16, a.dtype
         return proto.bf16_bits_to_f32_bits(a).astype(np.float64)
@@ -91,6 +93,8 @@ CASES = [
      lambda x, w, b: layer_norm(x, w, b, EPS)),
     ("add", "f32", [[1 << 22], [1 << 22]], [(-5, 5), (-5, 5)], ["eager"], lambda a, b: a + b),
     ("sum_rows", "f32", [[4096, 1024]], [(-4, 4)], ["eager"], lambda x: x.sum(axis=-1)),
+    # A bool output of bf16 inputs is saved as bool, not as bf16 bits.
+    ("lt", "bf16", [[1 << 16], [1 << 16]], [(-2, 2), (-2, 2)], ["eager"], lambda a, b: a < b),
 ]
 NAMES = {1: ["x"], 2: ["x", "w"], 3: ["x", "w", "b"]}
 

@@ -14,7 +14,9 @@
 //! All indices are u32: `ops` refuses outputs of 2^32 elements or more.
 
 use super::binary::math;
-use super::elementwise::{group_span, group_vectors, load4_f32, load_group, vector_offset};
+use super::elementwise::{
+    group_span, group_vectors, load4_f32, load_group, load_narrow, narrow_vectors, store_group, vector_offset,
+};
 use metaltile::prelude::*;
 
 /// A comparison or logical op of two f32 values.
@@ -117,10 +119,10 @@ pub fn map_binary_test<T: Float>(a: &[T], b: &[T], y: &mut [bool], n: u32, f: Bi
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let at = group_vectors(base);
+        let at = narrow_vectors(base);
         let [i0, i1, i2, i3] = at;
-        let [a0, a1, a2, a3] = load_group(a, at);
-        let [b0, b1, b2, b3] = load_group(b, at);
+        let [a0, a1, a2, a3] = load_narrow(a, at);
+        let [b0, b1, b2, b3] = load_narrow(b, at);
         store4_test2(y, i0, f, a0, b0);
         store4_test2(y, i1, f, a1, b1);
         store4_test2(y, i2, f, a2, b2);
@@ -134,12 +136,12 @@ pub fn map_binary_test<T: Float>(a: &[T], b: &[T], y: &mut [bool], n: u32, f: Bi
     }
 }
 
-/// `m[i..i + 4] = apply(op, p, q)` in one 4-wide access.
+/// `apply(op, p, q)` of four pairs of values.
 #[helper]
-fn store4_apply<T: Float>(m: &mut [T], i: u32, op: u32, p: [f32; 4], q: [f32; 4]) {
+fn apply4(op: u32, p: [f32; 4], q: [f32; 4]) -> [f32; 4] {
     let [p0, p1, p2, p3] = p;
     let [q0, q1, q2, q3] = q;
-    store4(&m, i, [apply(op, p0, q0) as T, apply(op, p1, q1) as T, apply(op, p2, q2) as T, apply(op, p3, q3) as T]);
+    [apply(op, p0, q0), apply(op, p1, q1), apply(op, p2, q2), apply(op, p3, q3)]
 }
 
 /// y = op(a, b) for `a` of `n` elements and `b` a row of `m` repeated (`m` divides `n` and is
@@ -149,17 +151,14 @@ pub fn binary_rows<T: Float>(a: &[T], b: &[T], y: &mut [T], n: u32, m: u32, #[co
     let [base, span] = group_span();
     let left = n - base;
     if left >= span {
-        let at = group_vectors(base);
+        let at = group_vectors::<T>(base);
         let [i0, i1, i2, i3] = at;
         let [a0, a1, a2, a3] = load_group(a, at);
         let b0 = load4_f32(b, i0 % m);
         let b1 = load4_f32(b, i1 % m);
         let b2 = load4_f32(b, i2 % m);
         let b3 = load4_f32(b, i3 % m);
-        store4_apply(y, i0, op, a0, b0);
-        store4_apply(y, i1, op, a1, b1);
-        store4_apply(y, i2, op, a2, b2);
-        store4_apply(y, i3, op, a3, b3);
+        store_group(y, at, [apply4(op, a0, b0), apply4(op, a1, b1), apply4(op, a2, b2), apply4(op, a3, b3)]);
     } else {
         for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
             for e in o..(o + 4).min(left) {
@@ -242,20 +241,16 @@ fn test_scalar(op: u32, left: bool, v: f32, s: f32) -> bool {
     }
 }
 
-/// `m[i..i + 4] = apply_scalar(v)` in one 4-wide access.
+/// `apply_scalar` of four values.
 #[helper]
-fn store4_scalar<T: Float>(m: &mut [T], i: u32, op: u32, left: bool, v: [f32; 4], s: f32) {
+fn apply4_scalar(op: u32, left: bool, v: [f32; 4], s: f32) -> [f32; 4] {
     let [v0, v1, v2, v3] = v;
-    store4(
-        &m,
-        i,
-        [
-            apply_scalar(op, left, v0, s) as T,
-            apply_scalar(op, left, v1, s) as T,
-            apply_scalar(op, left, v2, s) as T,
-            apply_scalar(op, left, v3, s) as T,
-        ],
-    );
+    [
+        apply_scalar(op, left, v0, s),
+        apply_scalar(op, left, v1, s),
+        apply_scalar(op, left, v2, s),
+        apply_scalar(op, left, v3, s),
+    ]
 }
 
 /// y = op(a, s), or op(s, a) when `left`: the scalar is a kernel argument.
@@ -271,13 +266,18 @@ pub fn binary_scalar<T: Float>(
     let [base, span] = group_span();
     let rest = n - base;
     if rest >= span {
-        let at = group_vectors(base);
-        let [i0, i1, i2, i3] = at;
+        let at = group_vectors::<T>(base);
         let [v0, v1, v2, v3] = load_group(a, at);
-        store4_scalar(y, i0, op, left, v0, s);
-        store4_scalar(y, i1, op, left, v1, s);
-        store4_scalar(y, i2, op, left, v2, s);
-        store4_scalar(y, i3, op, left, v3, s);
+        store_group(
+            y,
+            at,
+            [
+                apply4_scalar(op, left, v0, s),
+                apply4_scalar(op, left, v1, s),
+                apply4_scalar(op, left, v2, s),
+                apply4_scalar(op, left, v3, s),
+            ],
+        );
     } else {
         for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
             for e in o..(o + 4).min(rest) {
