@@ -77,21 +77,21 @@ pub fn load_group<T: Float>(m: &[T], at: [u32; 4]) -> [[f32; 4]; 4] {
     if elem_bytes::<T>() == 2 {
         let [a0, a1, a2, a3, a4, a5, a6, a7] = load8(&m, i0);
         let [b0, b1, b2, b3, b4, b5, b6, b7] = load8(&m, i2);
-        set4(&v, 0, [a0 as f32, a1 as f32, a2 as f32, a3 as f32]);
-        set4(&v, 1, [a4 as f32, a5 as f32, a6 as f32, a7 as f32]);
-        set4(&v, 2, [b0 as f32, b1 as f32, b2 as f32, b3 as f32]);
-        set4(&v, 3, [b4 as f32, b5 as f32, b6 as f32, b7 as f32]);
+        set4(v, 0, [a0 as f32, a1 as f32, a2 as f32, a3 as f32]);
+        set4(v, 1, [a4 as f32, a5 as f32, a6 as f32, a7 as f32]);
+        set4(v, 2, [b0 as f32, b1 as f32, b2 as f32, b3 as f32]);
+        set4(v, 3, [b4 as f32, b5 as f32, b6 as f32, b7 as f32]);
     } else {
         let q0 = load4_f32(m, i0);
         let q1 = load4_f32(m, i1);
         let q2 = load4_f32(m, i2);
         let q3 = load4_f32(m, i3);
-        set4(&v, 0, q0);
-        set4(&v, 1, q1);
-        set4(&v, 2, q2);
-        set4(&v, 3, q3);
+        set4(v, 0, q0);
+        set4(v, 1, q1);
+        set4(v, 2, q2);
+        set4(v, 3, q3);
     }
-    [get4(&v, 0), get4(&v, 1), get4(&v, 2), get4(&v, 3)]
+    [get4(v, 0), get4(v, 1), get4(v, 2), get4(v, 3)]
 }
 
 /// Store the four vectors `r` at `at` ([`group_vectors`]), rounded to `T`: 16-byte accesses.
