@@ -191,9 +191,6 @@ impl Op {
                 if t.dtype != d {
                     return Err(err(self, format!("storing {t} into `{}` of {d} (cast with `as`)", k.mem_name(*mem))));
                 }
-                if t.lanes > 1 && d.is_bool() {
-                    return Err(err(self, "vector stores of bool are not supported"));
-                }
                 Ok(None)
             }
             Op::Atomic { op, mem, index, value } => {

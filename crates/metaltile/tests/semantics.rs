@@ -32,6 +32,18 @@ macro_rules! elem {
 }
 elem!(i8, u8, i16, u16, i32, u32, i64, u64, f32);
 
+impl Elem for bool {
+    fn to_le(self, out: &mut Vec<u8>) {
+        out.push(self as u8);
+    }
+    fn from_le(b: &[u8]) -> Self {
+        b[0] != 0
+    }
+    fn same(self, other: Self) -> bool {
+        self == other
+    }
+}
+
 const GROUP: u32 = 64;
 
 /// Run a kernel `(x: &[A], y: &mut [B], n: u32)` with one thread per element of `x`.
@@ -897,4 +909,38 @@ fn eight_lanes_of_a_64_bit_type_are_a_trace_error() {
     }
     let e = wide_i64::ir(None, &ConstArgs::new()).unwrap_err();
     assert!(e.to_string().contains("8-lane vectors are of types of at most 4 bytes, not i64"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Vectors of bool: four lanes, one 4-byte access
+// ---------------------------------------------------------------------------------------
+
+#[kernel]
+fn odd_fours(x: &[i32], y: &mut [bool], n: u32) {
+    let base = global_id().x * 4;
+    if base < n {
+        let [a, b, c, d] = load4(&x, base);
+        store4(&y, base, [d % 2 != 0, c % 2 != 0, b % 2 != 0, a % 2 != 0]);
+    }
+}
+
+#[test]
+fn four_bools_are_stored_in_one_access() {
+    let x = inputs(512, |v| v as i32);
+    let n = x.len() as u32;
+    let got: Vec<bool> = launch(&ir(odd_fours::DEF, None), &x, n).unwrap();
+    let want: Vec<bool> = (0..x.len()).map(|i| x[i / 4 * 4 + 3 - i % 4] % 2 != 0).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn two_lanes_of_bool_are_a_trace_error() {
+    #[kernel]
+    fn odd_twos(x: &[i32], y: &mut [bool], _n: u32) {
+        let base = global_id().x * 2;
+        let [a, b] = load2(&x, base);
+        store2(&y, base, [a % 2 != 0, b % 2 != 0]);
+    }
+    let e = odd_twos::ir(None, &ConstArgs::new()).unwrap_err();
+    assert!(e.to_string().contains("vectors of bool have 4 lanes"), "{e}");
 }

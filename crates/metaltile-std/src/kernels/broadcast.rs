@@ -100,16 +100,12 @@ pub fn test(op: u32, p: f32, q: f32) -> bool {
     }
 }
 
-/// `m[i..i + 4] = f(p, q)` for a bool-valued `f`, as four one-byte stores (the IR has no
-/// vector stores of bool).
+/// `m[i..i + 4] = f(p, q)` for a bool-valued `f`, in one 4-byte access.
 #[helper]
 pub fn store4_test2(m: &mut [bool], i: u32, f: BinaryTestFn, p: [f32; 4], q: [f32; 4]) {
     let [p0, p1, p2, p3] = p;
     let [q0, q1, q2, q3] = q;
-    m[i] = f(p0, q0);
-    m[i + 1] = f(p1, q1);
-    m[i + 2] = f(p2, q2);
-    m[i + 3] = f(p3, q3);
+    store4(&m, i, [f(p0, q0), f(p1, q1), f(p2, q2), f(p3, q3)]);
 }
 
 /// `y[i] = f(a[i], b[i])` for `i < n`, for a bool-valued `f`: the layout of
