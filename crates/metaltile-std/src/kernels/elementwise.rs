@@ -75,12 +75,12 @@ pub fn load_group<T: Float>(m: &[T], at: [u32; 4]) -> [[f32; 4]; 4] {
     // stays in registers (its indices are constants).
     let v = private_array::<f32>(16);
     if elem_bytes::<T>() == 2 {
-        let [a0, a1, a2, a3, a4, a5, a6, a7] = load8(&m, i0);
-        let [b0, b1, b2, b3, b4, b5, b6, b7] = load8(&m, i2);
-        set4(v, 0, [a0 as f32, a1 as f32, a2 as f32, a3 as f32]);
-        set4(v, 1, [a4 as f32, a5 as f32, a6 as f32, a7 as f32]);
-        set4(v, 2, [b0 as f32, b1 as f32, b2 as f32, b3 as f32]);
-        set4(v, 3, [b4 as f32, b5 as f32, b6 as f32, b7 as f32]);
+        let [q0, q1] = load8_f32(m, i0);
+        let [q2, q3] = load8_f32(m, i2);
+        set4(v, 0, q0);
+        set4(v, 1, q1);
+        set4(v, 2, q2);
+        set4(v, 3, q3);
     } else {
         let q0 = load4_f32(m, i0);
         let q1 = load4_f32(m, i1);
@@ -100,18 +100,30 @@ pub fn store_group<T: Float>(m: &mut [T], at: [u32; 4], r: [[f32; 4]; 4]) {
     let [i0, i1, i2, i3] = at;
     let [r0, r1, r2, r3] = r;
     if elem_bytes::<T>() == 2 {
-        let [a0, a1, a2, a3] = r0;
-        let [a4, a5, a6, a7] = r1;
-        let [b0, b1, b2, b3] = r2;
-        let [b4, b5, b6, b7] = r3;
-        store8(&m, i0, [a0 as T, a1 as T, a2 as T, a3 as T, a4 as T, a5 as T, a6 as T, a7 as T]);
-        store8(&m, i2, [b0 as T, b1 as T, b2 as T, b3 as T, b4 as T, b5 as T, b6 as T, b7 as T]);
+        store8_f32(m, i0, [r0, r1]);
+        store8_f32(m, i2, [r2, r3]);
     } else {
         store4_f32(m, i0, r0);
         store4_f32(m, i1, r1);
         store4_f32(m, i2, r2);
         store4_f32(m, i3, r3);
     }
+}
+
+/// `m[i..i + 8]` in one 8-wide access, widened to f32 as two halves; `i` is a multiple of 8.
+#[helper]
+pub fn load8_f32<T: Float>(m: &[T], i: u32) -> [[f32; 4]; 2] {
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = load8(&m, i);
+    [[a0 as f32, a1 as f32, a2 as f32, a3 as f32], [a4 as f32, a5 as f32, a6 as f32, a7 as f32]]
+}
+
+/// `m[i..i + 8] = v` (two halves) rounded to `T`, in one 8-wide access.
+#[helper]
+pub fn store8_f32<T: Float>(m: &mut [T], i: u32, v: [[f32; 4]; 2]) {
+    let [lo, hi] = v;
+    let [a0, a1, a2, a3] = lo;
+    let [a4, a5, a6, a7] = hi;
+    store8(&m, i, [a0 as T, a1 as T, a2 as T, a3 as T, a4 as T, a5 as T, a6 as T, a7 as T]);
 }
 
 /// `m[i..i + 4] = v` rounded to `T`, in one 4-wide access.

@@ -417,7 +417,11 @@ pub fn rope_plan_with(
         return Ok(Plan::empty(("y", y)));
     }
     let half = rdim / 2;
-    let vec: u32 = if half % 4 == 0 && head_dim % 4 == 0 { 4 } else { 1 };
+    let vec: u32 = match x.dtype().size_bytes() {
+        2 if half % 8 == 0 && head_dim % 8 == 0 => 8,
+        _ if half % 4 == 0 && head_dim % 4 == 0 => 4,
+        _ => 1,
+    };
     let units = (half + head_dim - rdim) as u64 / u64::from(vec);
     // x has fewer than 2^32 elements, so tokens, heads and head_dim each fit u32.
     let (tokens32, heads32) = (tokens as u32, heads as u32);
@@ -511,7 +515,7 @@ fn check_positions(op: &str, p: &Buffer, x_shape: &[usize], batch: usize, seq: u
 /// The kernel instances [`rope_plan`] and [`rope_plan_at`] may launch for `layout`.
 pub fn rope_instances(layout: RopeLayout) -> Vec<(KernelDef, ConstArgs)> {
     let mut out = Vec::new();
-    for vec in [1, 4] {
+    for vec in [1, 4, 8] {
         for explicit in [false, true] {
             out.push((layout.def(), rope_consts(vec, explicit)));
         }
