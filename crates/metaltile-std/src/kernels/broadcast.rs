@@ -283,6 +283,18 @@ pub fn binary_scalar<T: Float>(
     }
 }
 
+/// `test_scalar` of four values.
+#[helper]
+fn test4_scalar(op: u32, left: bool, v: [f32; 4], s: f32) -> [bool; 4] {
+    let [v0, v1, v2, v3] = v;
+    [
+        test_scalar(op, left, v0, s),
+        test_scalar(op, left, v1, s),
+        test_scalar(op, left, v2, s),
+        test_scalar(op, left, v3, s),
+    ]
+}
+
 /// y = op(a, s) (bool), or op(s, a) when `left`.
 #[kernel]
 pub fn compare_scalar<T: Float>(
@@ -296,14 +308,13 @@ pub fn compare_scalar<T: Float>(
     let [base, span] = group_span();
     let rest = n - base;
     if rest >= span {
-        for k in 0..4u32 {
-            let i = base + vector_offset(k);
-            let [v0, v1, v2, v3] = load4_f32(a, i);
-            y[i] = test_scalar(op, left, v0, s);
-            y[i + 1] = test_scalar(op, left, v1, s);
-            y[i + 2] = test_scalar(op, left, v2, s);
-            y[i + 3] = test_scalar(op, left, v3, s);
-        }
+        let at = narrow_vectors(base);
+        let [i0, i1, i2, i3] = at;
+        let [v0, v1, v2, v3] = load_narrow(a, at);
+        store4(&y, i0, test4_scalar(op, left, v0, s));
+        store4(&y, i1, test4_scalar(op, left, v1, s));
+        store4(&y, i2, test4_scalar(op, left, v2, s));
+        store4(&y, i3, test4_scalar(op, left, v3, s));
     } else {
         for o in (vector_offset(0)..span).step_by(4 * group_size().x) {
             for e in o..(o + 4).min(rest) {

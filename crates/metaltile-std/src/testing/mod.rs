@@ -141,6 +141,8 @@ fn broadcast_cases() -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
         (vec![1000], 39, Scalar { left: false }, "b a scalar argument"),
         (vec![1000], 40, Scalar { left: true }, "a scalar argument on the left"),
         (vec![3, 17], 41, Scalar { left: false }, "scalar, 2-d with a tail"),
+        (vec![2, 4100], 42, Scalar { left: false }, "scalar, two full groups of 4096 and a tail"),
+        (vec![4100], 43, Scalar { left: true }, "scalar on the left, a full group and a tail"),
     ]
 }
 
