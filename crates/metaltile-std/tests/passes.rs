@@ -42,7 +42,14 @@ fn every_pass_preserves_every_kernel_bit_for_bit() {
                 .iter()
                 .map(|t| dev.from_f64(case.dtype, &t.shape, &t.data).unwrap())
                 .collect();
-            let build = || entry.def.ir(Some(case.dtype), &ConstArgs::new()).unwrap();
+            // The instance the plan launches for these inputs (RoPE picks its width by dtype).
+            let plan = entry.op.plan(&dev, &data.iter().collect::<Vec<_>>(), &Default::default()).unwrap();
+            let consts = plan
+                .launches()
+                .iter()
+                .find(|l| l.def.name == entry.def.name)
+                .map_or_else(ConstArgs::new, |l| l.consts.clone());
+            let build = || entry.def.ir(Some(case.dtype), &consts).unwrap();
             let baseline = outputs(&dev, &entry, &data, build());
             for pass in PASSES {
                 let mut k = build();
