@@ -191,12 +191,40 @@ fn rows_x4<T: Float>(a: &[T], x: &[T], k: u32, c0: u32, i: u32, step: u32, vec: 
 }
 
 /// `y[c] = Σ_i x[i]·a[i, c]` for `a` of shape `[m, k]`, in f32: threadgroups of
-/// [`GEMV_T_WARPS`] simdgroups over a `(column blocks of 32·vec, splits)` grid, each split
-/// `rows_per_split` rows. With one split the sums go to `y`, else to `part[split, c]` (f32)
-/// for [`gemv_t_finish`]. `vec` (8, 4 or 1) columns per lane: `k` must be a multiple of it.
+/// [`GEMV_T_WARPS`] simdgroups over a `(column blocks, splits)` grid, each split
+/// `rows_per_split` rows, each lane `vec` columns (see [`gemv_t_vec`]), a block `32·vec`.
+/// With one split the sums go to `y`, else to `part[split, c]` (f32) for [`gemv_t_finish`].
 #[kernel]
 #[allow(clippy::too_many_arguments)]
-pub fn gemv_t<T: Float>(
+pub fn gemv_t<T: Float>(a: &[T], x: &[T], y: &mut [T], part: &mut [f32], m: u32, k: u32, rows_per_split: u32) {
+    // One copy per column layout, so none carries another's branches; `k` (and `T`) pick
+    // it, the same for every thread.
+    if wide::<T>(k) {
+        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 8);
+    } else if k % 4 == 0 {
+        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 4);
+    } else {
+        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 1);
+    }
+}
+
+/// Columns per lane of [`gemv_t`] for rows of `k` elements of `bytes` each (the host's
+/// copy of the kernel's choice, for the grid): one 16-byte access of a 16-bit type where
+/// every row starts aligned to it, else 4 when `k` is a multiple of 4, else 1.
+pub fn gemv_t_vec(bytes: usize, k: u32) -> u32 {
+    if bytes == 2 && k.is_multiple_of(8) {
+        8
+    } else if k.is_multiple_of(4) {
+        4
+    } else {
+        1
+    }
+}
+
+/// The body of [`gemv_t`] for `vec` columns per lane (a constant in each copy).
+#[helper]
+#[allow(clippy::too_many_arguments)]
+fn gemv_t_cols<T: Float>(
     a: &[T],
     x: &[T],
     y: &mut [T],
@@ -204,7 +232,7 @@ pub fn gemv_t<T: Float>(
     m: u32,
     k: u32,
     rows_per_split: u32,
-    #[constexpr(default = 8)] vec: u32,
+    vec: u32,
 ) {
     let w = simdgroup_id();
     let lane = lane_id();

@@ -47,9 +47,7 @@ impl GemvForm {
         match self {
             GemvForm::Ax => [1, 2, 4].iter().map(|r| (kernels::gemv::DEF, rps_consts(*r))).collect(),
             GemvForm::XtA => {
-                let mut v: Vec<_> = [1, 4, 8].iter().map(|w| (kernels::gemv_t::DEF, vec_consts(*w))).collect();
-                v.push((kernels::gemv_t_finish::DEF, ConstArgs::new()));
-                v
+                vec![(kernels::gemv_t::DEF, ConstArgs::new()), (kernels::gemv_t_finish::DEF, ConstArgs::new())]
             }
         }
     }
@@ -66,14 +64,6 @@ fn rps_consts(rps: u32) -> ConstArgs {
         ConstArgs::new()
     } else {
         ConstArgs::new().with("rps", ConstArg::Int(i128::from(rps)))
-    }
-}
-
-fn vec_consts(vec: u32) -> ConstArgs {
-    if vec == kernels::GEMV_T_MAX_VEC {
-        ConstArgs::new()
-    } else {
-        ConstArgs::new().with("vec", ConstArg::Int(i128::from(vec)))
     }
 }
 
@@ -159,13 +149,6 @@ pub fn gemv_plan_with(dev: &Device, a: &Buffer, x: &Buffer, rps: Option<u32>) ->
     Ok(Plan::new(vec![l], vec![], ("y", y)))
 }
 
-/// Columns per lane of `gemv_t` for rows of `k` elements of `dtype`: one 16-byte access
-/// where every row starts aligned to it, else 4 (a multiple of 4), else 1.
-pub fn gemv_t_vec(dtype: DType, k: u32) -> u32 {
-    let wide = 16 / dtype.size_bytes() as u32;
-    [wide, 4].into_iter().find(|v| k.is_multiple_of(*v)).unwrap_or(1)
-}
-
 /// Splits of the rows of `gemv_t` for `a` of `[m, k]` with `vec` columns per lane: enough
 /// for [`GEMV_T_TARGET_GROUPS`] threadgroups, each of at least [`GEMV_T_MIN_SPLIT_ROWS`] rows.
 pub fn gemv_t_splits(m: u32, k: u32, vec: u32) -> u32 {
@@ -190,7 +173,7 @@ pub fn gemv_t_plan_with(dev: &Device, a: &Buffer, x: &Buffer, splits: Option<u32
     if k == 0 {
         return Ok(Plan::empty(("y", y)));
     }
-    let vec = gemv_t_vec(dtype, k);
+    let vec = kernels::gemv_t_vec(dtype.size_bytes(), k);
     let splits = splits.unwrap_or_else(|| gemv_t_splits(m, k, vec));
     if splits == 0 || u64::from(splits) > GEMV_T_MAX_SPLITS {
         return Err(bad(op, "splits", format!("must be 1 to {GEMV_T_MAX_SPLITS}, got {splits}")));
@@ -205,7 +188,7 @@ pub fn gemv_t_plan_with(dev: &Device, a: &Buffer, x: &Buffer, splits: Option<u32
     let part = dev.alloc(DType::F32, &[if splits > 1 { splits as usize * k as usize } else { 1 }])?;
     let args: Vec<PlanArg> =
         vec![a.into(), x.into(), (&y).into(), (&part).into(), m.into(), k.into(), rows_per_split.into()];
-    let mut launches = vec![launch(dev, def, dtype, vec_consts(vec), geometry, args)?];
+    let mut launches = vec![launch(dev, def, dtype, ConstArgs::new(), geometry, args)?];
     if splits > 1 {
         let args: Vec<PlanArg> = vec![(&part).into(), (&y).into(), k.into(), splits.into()];
         let finish = Geometry::cover(u64::from(k), GEMV_GROUP);
