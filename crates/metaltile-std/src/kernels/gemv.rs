@@ -197,14 +197,16 @@ fn rows_x4<T: Float>(a: &[T], x: &[T], k: u32, c0: u32, i: u32, step: u32, vec: 
 #[kernel]
 #[allow(clippy::too_many_arguments)]
 pub fn gemv_t<T: Float>(a: &[T], x: &[T], y: &mut [T], part: &mut [f32], m: u32, k: u32, rows_per_split: u32) {
+    // Where the simdgroups' sums of each column meet; declared once, not once per copy.
+    let sums = threadgroup_array::<f32>(GEMV_T_WARPS * 32 * GEMV_T_MAX_VEC);
     // One copy per column layout, so none carries another's branches; `k` (and `T`) pick
     // it, the same for every thread.
     if wide::<T>(k) {
-        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 8);
+        gemv_t_cols(a, x, y, part, sums, m, k, rows_per_split, 8);
     } else if k % 4 == 0 {
-        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 4);
+        gemv_t_cols(a, x, y, part, sums, m, k, rows_per_split, 4);
     } else {
-        gemv_t_cols(a, x, y, part, m, k, rows_per_split, 1);
+        gemv_t_cols(a, x, y, part, sums, m, k, rows_per_split, 1);
     }
 }
 
@@ -229,6 +231,7 @@ fn gemv_t_cols<T: Float>(
     x: &[T],
     y: &mut [T],
     part: &mut [f32],
+    sums: Shared<f32>,
     m: u32,
     k: u32,
     rows_per_split: u32,
@@ -281,7 +284,6 @@ fn gemv_t_cols<T: Float>(
         }
     }
     // The simdgroups' sums of each column meet in threadgroup memory.
-    let sums = threadgroup_array::<f32>(GEMV_T_WARPS * 32 * GEMV_T_MAX_VEC);
     let at = w * block + lane * vec;
     sums[at] = s0;
     if vec > 1 {
