@@ -75,6 +75,9 @@ def op_fn(op, params):
         "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
         "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),
         "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
+        # cuBLAS gemv: a [m, k] times x [k]; xᵀ·a as a user writes it (a vector times the matrix).
+        "gemv": torch.mv,
+        "gemv_t": lambda a, x: x @ a,
     }
     return table[op]
 
