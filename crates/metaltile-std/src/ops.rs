@@ -565,7 +565,7 @@ impl StdOp {
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
-            StdOp::Gemv(_) => &["a", "x"],
+            StdOp::Gemv(f) => f.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -650,7 +650,7 @@ impl StdOp {
             StdOp::RmsNorm => rms_norm_plan_with(dev, x, inputs[1], params.eps, row?),
             StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
             StdOp::Rope(l) => rope_plan_params(dev, l, x, params),
-            StdOp::Gemv(f) => gemv_plan_form(dev, f, x, inputs[1]),
+            StdOp::Gemv(f) => gemv_plan_form(dev, f, inputs),
         }
     }
 

@@ -1,7 +1,7 @@
 //! THE list of std kernels. Everything that enumerates the library — `tile list`, `tile test`,
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
-use crate::ops::{BinaryKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind};
+use crate::ops::{BinaryKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK};
 use crate::plan::Plan;
 use crate::reference as r;
 use crate::tensor::HostTensor;
@@ -138,6 +138,9 @@ fn summary(op: StdOp) -> &'static str {
         }
         StdOp::Gemv(GemvForm::Ax) => "y[i] = Σ_j a[i, j]·x[j] (a: [m, k], x: [k]), f32 accumulation",
         StdOp::Gemv(GemvForm::XtA) => "y[j] = Σ_i x[i]·a[i, j] (a: [m, k], x: [m]), f32 accumulation",
+        StdOp::Gemv(GemvForm::Masked) => {
+            "y[i] = Σ_j a[i, j]·x[j] over blocks (i/32, j/32) where mask ≠ 0; 0 where out_mask[i/32] = 0"
+        }
     }
 }
 
@@ -226,19 +229,6 @@ fn binary_reference(k: BinaryKind) -> fn(f64, f64) -> f64 {
     }
 }
 
-/// `a·x` or `xᵀ·a` of inputs `[a, x]`; an empty output (failing any comparison) for inputs
-/// that are not a matrix and a vector of the matching length.
-fn gemv_reference(f: GemvForm, inputs: &[HostTensor]) -> HostTensor {
-    let empty = HostTensor::new(&[0], vec![]);
-    let (Some(a), Some(x)) = (inputs.first(), inputs.get(1)) else { return empty };
-    let Ok([m, k]) = <[usize; 2]>::try_from(a.shape.as_slice()) else { return empty };
-    match f {
-        GemvForm::Ax if x.data.len() == k => HostTensor::new(&[m], r::gemv(&a.data, m, k, &x.data)),
-        GemvForm::XtA if x.data.len() == m => HostTensor::new(&[k], r::gemv_t(&a.data, m, k, &x.data)),
-        _ => empty,
-    }
-}
-
 fn reduce_reference(k: ReduceKind) -> fn(&[f64]) -> f64 {
     match k {
         ReduceKind::Sum => r::sum_row,
@@ -289,7 +279,7 @@ impl Entry {
                 Ok(cfg) => HostTensor::new(&x.shape, r::rope(&x.shape, &x.data, &cfg)),
                 Err(_) => empty.clone(),
             },
-            StdOp::Gemv(f) => gemv_reference(f, inputs),
+            StdOp::Gemv(f) => r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, false),
         };
         vec![y]
     }
@@ -314,10 +304,7 @@ impl Entry {
         match self.op {
             _ if !self.scales_error() => None,
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
-            StdOp::Gemv(f) => {
-                let ([m, k], v) = (<[usize; 2]>::try_from(x.shape.as_slice()).ok()?, inputs.get(1)?);
-                Some(r::gemv_error_scale(&x.data, m, k, &v.data, f == GemvForm::XtA))
-            }
+            StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
             _ => Some(
                 x.rows()
                     .map(|row| row.iter().map(|v| v.abs()).sum::<f64>() / (row.len().max(1) as f64).sqrt())

@@ -9,6 +9,7 @@ use metaltile_runtime::{Buffer, Device, RuntimeError};
 use metaltile_std::ops::{self, GemvForm};
 use metaltile_std::reference as r;
 use metaltile_std::registry;
+use metaltile_std::HostTensor;
 use metaltile_std::testing::compare::compare_scaled;
 use metaltile_std::testing::rng::Rng;
 
@@ -23,12 +24,10 @@ fn random(dev: &Device, dtype: DType, shape: &[usize], seed: u64) -> (Buffer, Ve
 
 /// Check `y` against the reference of `form` on `a` (`[m, k]`) and `x`, as the oracle does.
 fn check(form: GemvForm, y: &Buffer, a: &[f64], m: usize, k: usize, x: &[f64], what: &str) {
-    let (want, transposed) = match form {
-        GemvForm::Ax => (r::gemv(a, m, k, x), false),
-        GemvForm::XtA => (r::gemv_t(a, m, k, x), true),
-    };
-    let entry = registry::find(if transposed { "gemv_t" } else { "gemv" }).unwrap();
-    let scale = r::gemv_error_scale(a, m, k, x, transposed);
+    let inputs = [HostTensor::new(&[m, k], a.to_vec()), HostTensor::new(&[x.len()], x.to_vec())];
+    let want = r::gemv_op(form, &inputs, 32, false).data;
+    let entry = registry::find(form.def().name).unwrap();
+    let scale = r::gemv_op(form, &inputs, 32, true).data;
     let dtype = y.dtype();
     let rounded: Vec<f64> = dev_round(dtype, &want);
     let c = compare_scaled("y", &y.to_f64().unwrap(), &rounded, entry.tolerance(dtype), Some(&scale));
@@ -160,4 +159,68 @@ fn bad_operands_are_named() {
     let entry = registry::find("gemv").unwrap();
     let e = entry.plan(&dev, &[("a", &a)], &Default::default()).unwrap_err();
     assert!(matches!(&e, RuntimeError::MissingInput { name, .. } if name == "x"), "{e}");
+}
+
+#[test]
+fn masked_out_blocks_are_skipped_in_every_layout() {
+    let dev = Device::cpu();
+    for dtype in [DType::F32, DType::BF16] {
+        // k: scalar layout, 4-wide, 16-byte (bf16); blocks of 8 and 16 cut every tile.
+        for (m, k, block) in [(20usize, 23usize, 8usize), (20, 44, 8), (33, 96, 16), (9, 130, 64)] {
+            let (mb, kb) = (m.div_ceil(block), k.div_ceil(block));
+            let mut rng = Rng::new((m * k) as u64);
+            let mut av: Vec<f64> = (0..m * k).map(|_| rng.uniform(-1.0, 1.0)).collect();
+            let mask: Vec<f64> = (0..mb * kb).map(|i| f64::from(i % 3 != 1)).collect();
+            let out: Vec<f64> = (0..mb).map(|i| f64::from(i % 2 == 0)).collect();
+            // A NaN in every masked-out block and in every row of a masked-out output block:
+            // any of them read would poison its row.
+            for i in 0..m {
+                for j in 0..k {
+                    if mask[(i / block) * kb + j / block] == 0.0 || out[i / block] == 0.0 {
+                        av[i * k + j] = f64::NAN;
+                    }
+                }
+            }
+            let a = dev.from_f64(dtype, &[m, k], &av).unwrap();
+            let (x, xv) = random(&dev, dtype, &[k], 7);
+            let mb_ = dev.from_f64(dtype, &[mb, kb], &mask).unwrap();
+            let ob = dev.from_f64(dtype, &[mb], &out).unwrap();
+            let y = ops::gemv_masked(&dev, &a, &x, &mb_, &ob, block as u32).unwrap();
+            let got = y.to_f64().unwrap();
+            assert!(got.iter().all(|v| v.is_finite()), "{dtype} {m}×{k} / {block}: {got:?}");
+            let want = r::gemv_masked(&a.to_f64().unwrap(), m, k, &xv, &mask, &out, block);
+            let rounded = dev_round(dtype, &want);
+            let tol = registry::find("gemv_masked").unwrap().tolerance(dtype);
+            for (i, (g, w)) in got.iter().zip(&rounded).enumerate() {
+                assert!((g - w).abs() <= tol.atol + tol.rtol * w.abs().max(1.0), "{dtype} {m}×{k}: y[{i}] {g} vs {w}");
+            }
+            // The zeroed row blocks are exactly 0.
+            for i in (0..m).filter(|i| out[i / block] == 0.0) {
+                assert_eq!(got[i], 0.0);
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_masks_are_named() {
+    let dev = Device::cpu();
+    // a of 40×70 in blocks of 32: a mask of 2×3 blocks, an output mask of 2.
+    let a = dev.upload(&[0.5f32; 2800], &[40, 70]).unwrap();
+    let x = dev.upload(&[1.0f32; 70], &[70]).unwrap();
+    let mask = dev.upload(&[1.0f32; 6], &[2, 3]).unwrap();
+    let out = dev.upload(&[1.0f32; 2], &[2]).unwrap();
+    assert!(ops::gemv_masked(&dev, &a, &x, &mask, &out, 32).is_ok());
+    let wrong = dev.upload(&[1.0f32; 6], &[3, 2]).unwrap();
+    let e = ops::gemv_masked(&dev, &a, &x, &wrong, &out, 32).unwrap_err();
+    assert!(matches!(&e, RuntimeError::ShapeMismatch { what, .. } if what.contains("`mask`")), "{e}");
+    let e = ops::gemv_masked(&dev, &a, &x, &mask, &mask, 32).unwrap_err();
+    assert!(matches!(&e, RuntimeError::ShapeMismatch { what, .. } if what.contains("`out_mask`")), "{e}");
+    let half = dev.from_f64(DType::F16, &[2, 3], &[1.0; 6]).unwrap();
+    let e = ops::gemv_masked(&dev, &a, &x, &half, &out, 32).unwrap_err();
+    assert!(matches!(&e, RuntimeError::DTypeMismatch { what, .. } if what.contains("`mask`")), "{e}");
+    for block in [0, 12] {
+        let e = ops::gemv_masked(&dev, &a, &x, &mask, &out, block).unwrap_err();
+        assert!(matches!(&e, RuntimeError::BadParameter { name, .. } if name == "block"), "{e}");
+    }
 }

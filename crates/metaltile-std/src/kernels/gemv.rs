@@ -17,8 +17,15 @@
 //! `[s·rows_per_split, (s + 1)·rows_per_split)`: with one split it writes `y`; with several
 //! (tall `a`, few column blocks: too few threadgroups to fill the GPU) it writes f32
 //! partials `part[s, col]` that [`gemv_t_finish`] adds up.
+//!
+//! **`gemv_masked`**: `gemv` with one row per segment, where each access of a tile of `a`
+//! (and the matching one of `x`) is issued only if its block is kept by the block mask (8
+//! columns of a 16-byte access always lie in one block), and rows of a masked-out output
+//! block read nothing.
 
-use super::rows::{add, index_in_row, load_tile, row_of, segment_reduce, wide, TILE_CHUNKS};
+use super::rows::{
+    add, chunk_cols, index_in_row, load_chunk, load_col, load_pack, load_tile, row_of, segment_reduce, wide, TILE_CHUNKS,
+};
 use metaltile::prelude::*;
 
 /// Simdgroups per threadgroup of `gemv_t`, each walking its own rows of the same columns.
@@ -323,5 +330,122 @@ pub fn gemv_t_finish<T: Float>(part: &[f32], y: &mut [T], k: u32, splits: u32) {
             total += part[s * k + c];
         }
         y[c] = total as T;
+    }
+}
+
+/// Whether column `c` of a `live` row is kept by the block mask: `c < k` and the mask's
+/// entry for the column's block, `mask[mrow + c / bs]`, nonzero (a NaN is nonzero). Nothing
+/// is read for a column past `k` or a row that is not live.
+#[helper]
+fn kept<T: Float>(mask: &[T], mrow: u32, c: u32, k: u32, bs: u32, live: bool) -> bool {
+    let ok = live & (c < k);
+    ok & (masked_load(&mask, mrow + c / bs, ok, 0.0 as T) != 0.0 as T)
+}
+
+/// `Σ a·x` over the tile at `base` of the row of `a` at `start`, counting only the columns
+/// of kept blocks (mask row at `mrow`, blocks of `bs` columns, a multiple of 8): neither `a`
+/// nor `x` is read elsewhere, so masked-out blocks cost no bandwidth and their NaNs or
+/// infinities contribute nothing.
+#[helper]
+#[allow(clippy::too_many_arguments)]
+fn masked_tile_dot<T: Float>(
+    a: &[T],
+    x: &[T],
+    mask: &[T],
+    start: u32,
+    mrow: u32,
+    base: u32,
+    tpr: u32,
+    k: u32,
+    bs: u32,
+    width: u32,
+    live: bool,
+) -> f32 {
+    let t = index_in_row(tpr);
+    let mut s = 0.0f32;
+    if width == 8 {
+        // A pack's 8 columns lie in one block.
+        for p in 0..2 {
+            let [c0, _] = chunk_cols(base, 2 * p, t, tpr, width);
+            let on = kept(mask, mrow, c0, k, bs, live);
+            let [a0, a1] = load_pack(a, start, base, p, t, tpr, k, width, on, 0.0);
+            let [x0, x1] = load_pack(x, 0, base, p, t, tpr, k, width, on, 0.0);
+            s += dot4(a0, x0) + dot4(a1, x1);
+        }
+    } else if width == 4 {
+        // A chunk's 4 columns lie in one block.
+        for j in 0..TILE_CHUNKS {
+            let cols = chunk_cols(base, j, t, tpr, width);
+            let [c0, _] = cols;
+            let on = kept(mask, mrow, c0, k, bs, live);
+            s += dot4(load_chunk(a, start, cols, k, width, on, 0.0), load_chunk(x, 0, cols, k, width, on, 0.0));
+        }
+    } else {
+        // The scalar layout's columns are `tpr` apart: each has its own block.
+        for j in 0..TILE_CHUNKS {
+            let [c0, step] = chunk_cols(base, j, t, tpr, width);
+            for l in 0..4 {
+                let c = c0 + l * step;
+                let on = kept(mask, mrow, c, k, bs, live);
+                s += load_col(a, start, c, k, on, 0.0) * load_col(x, 0, c, k, on, 0.0);
+            }
+        }
+    }
+    s
+}
+
+/// The body of [`gemv_masked`] for one column layout.
+#[helper]
+#[allow(clippy::too_many_arguments)]
+fn gemv_masked_rows<T: Float>(
+    a: &[T],
+    x: &[T],
+    mask: &[T],
+    out_mask: &[T],
+    y: &mut [T],
+    m: u32,
+    k: u32,
+    tpr: u32,
+    bs: u32,
+    width: u32,
+) {
+    let row = row_of(tpr);
+    let exists = row < m;
+    // A row of a masked-out output block reads nothing and stores 0.
+    let live = exists & (masked_load(&out_mask, row / bs, exists, 0.0 as T) != 0.0 as T);
+    let mrow = (row / bs) * ((k + bs - 1) / bs);
+    let mut s = 0.0f32;
+    for base in (0..k).step_by(tpr * 4 * TILE_CHUNKS) {
+        s += masked_tile_dot(a, x, mask, row * k, mrow, base, tpr, k, bs, width, live);
+    }
+    let total = segment_reduce(s, tpr, add);
+    if exists & (index_in_row(tpr) == 0) {
+        y[row] = select(live, total, 0.0) as T;
+    }
+}
+
+/// Block-masked `y = a·x`: `y[i] = Σ_j a[i, j]·x[j]` over the columns `j` whose block
+/// `(i / bs, j / bs)` has a nonzero `mask` entry (`mask` of shape `[⌈m/bs⌉, ⌈k/bs⌉]`), and
+/// `y[i] = 0` where `out_mask[i / bs]` is zero. Masked-out blocks are not read. One segment
+/// of `tpr` threads per row; `bs` a multiple of 8.
+#[kernel]
+#[allow(clippy::too_many_arguments)]
+pub fn gemv_masked<T: Float>(
+    a: &[T],
+    x: &[T],
+    mask: &[T],
+    out_mask: &[T],
+    y: &mut [T],
+    m: u32,
+    k: u32,
+    tpr: u32,
+    bs: u32,
+) {
+    if wide::<T>(k) {
+        gemv_masked_rows(a, x, mask, out_mask, y, m, k, tpr, bs, 8);
+    } else if k % 4 == 0 {
+        gemv_masked_rows(a, x, mask, out_mask, y, m, k, tpr, bs, 4);
+    } else {
+        gemv_masked_rows(a, x, mask, out_mask, y, m, k, tpr, bs, 1);
     }
 }

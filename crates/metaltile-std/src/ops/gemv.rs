@@ -30,16 +30,27 @@ pub enum GemvForm {
     Ax,
     /// `yᵀ = xᵀ·a`: `x` of length `m`, `y` of length `k`.
     XtA,
+    /// `y = a·x` over the blocks of `a` a block mask keeps, rows zeroed by an output mask
+    /// (see [`gemv_masked_plan`]).
+    Masked,
 }
 
 impl GemvForm {
     /// Both forms, in registry order.
-    pub const ALL: [GemvForm; 2] = [GemvForm::Ax, GemvForm::XtA];
+    pub const ALL: [GemvForm; 3] = [GemvForm::Ax, GemvForm::XtA, GemvForm::Masked];
     /// The kernel the registry lists.
     pub fn def(self) -> KernelDef {
         match self {
             GemvForm::Ax => kernels::gemv::DEF,
             GemvForm::XtA => kernels::gemv_t::DEF,
+            GemvForm::Masked => kernels::gemv_masked::DEF,
+        }
+    }
+    /// Names of its input buffers, in call order.
+    pub fn inputs(self) -> &'static [&'static str] {
+        match self {
+            GemvForm::Ax | GemvForm::XtA => &["a", "x"],
+            GemvForm::Masked => &["a", "x", "mask", "out_mask"],
         }
     }
     /// Every kernel instance the form's plans may launch.
@@ -49,6 +60,7 @@ impl GemvForm {
             GemvForm::XtA => {
                 vec![(kernels::gemv_t::DEF, ConstArgs::new()), (kernels::gemv_t_finish::DEF, ConstArgs::new())]
             }
+            GemvForm::Masked => vec![(kernels::gemv_masked::DEF, ConstArgs::new())],
         }
     }
 }
@@ -90,7 +102,7 @@ fn check_operands(op: &str, a: &Buffer, x: &Buffer, form: GemvForm) -> Result<(u
         });
     }
     let want = match form {
-        GemvForm::Ax => k,
+        GemvForm::Ax | GemvForm::Masked => k,
         GemvForm::XtA => m,
     };
     if x.shape() != [want] {
@@ -211,10 +223,89 @@ pub fn gemv_t(dev: &Device, a: &Buffer, x: &Buffer) -> Result<Buffer> {
     Ok(plan.into_output())
 }
 
-/// The plan of `form` (the registry's entry point): inputs `a`, `x`.
-pub fn gemv_plan_form(dev: &Device, form: GemvForm, a: &Buffer, x: &Buffer) -> Result<Plan> {
-    match form {
-        GemvForm::Ax => gemv_plan(dev, a, x),
-        GemvForm::XtA => gemv_t_plan(dev, a, x),
+/// The plan of `form` on `inputs` in [`GemvForm::inputs`] order (the registry's entry
+/// point; [`StdOp::plan`] has checked their number); masks in blocks of
+/// [`GEMV_MASK_BLOCK`].
+pub fn gemv_plan_form(dev: &Device, form: GemvForm, inputs: &[&Buffer]) -> Result<Plan> {
+    match (form, inputs) {
+        (GemvForm::Ax, [a, x]) => gemv_plan(dev, a, x),
+        (GemvForm::XtA, [a, x]) => gemv_t_plan(dev, a, x),
+        (GemvForm::Masked, [a, x, mask, out_mask]) => gemv_masked_plan(dev, a, x, mask, out_mask, GEMV_MASK_BLOCK),
+        _ => Err(RuntimeError::ArgCount {
+            kernel: form.def().name.into(),
+            expected: form.inputs().len(),
+            found: inputs.len(),
+            params: form.inputs().join(", "),
+        }),
     }
+}
+
+/// The block size of the masks when none is given (MLX's block-masked products take 32 or 64).
+pub const GEMV_MASK_BLOCK: u32 = 32;
+
+/// Plan the block-masked `y = a·x` (`a` of `[m, k]`, `x` of `[k]`, all of one float dtype)
+/// into a new buffer of `[m]`. `a` is cut into blocks of `block × block` (the last ones
+/// partial): `mask` of shape `[⌈m/block⌉, ⌈k/block⌉]` keeps block `(i, j)` where it is
+/// nonzero (a NaN is nonzero; the values do not scale), and a kept-out block is skipped — not
+/// read, contributing exactly zero whatever it holds, and the same columns of `x` are not read
+/// for its rows. `out_mask` of shape `[⌈m/block⌉]` zeroes the outputs of the row blocks where
+/// it is zero (those rows read nothing). `block` is a multiple of 8 (16-byte accesses never
+/// straddle two blocks), e.g. 32 or 64.
+pub fn gemv_masked_plan(
+    dev: &Device,
+    a: &Buffer,
+    x: &Buffer,
+    mask: &Buffer,
+    out_mask: &Buffer,
+    block: u32,
+) -> Result<Plan> {
+    let def = kernels::gemv_masked::DEF;
+    let op = def.name;
+    let (m, k) = check_operands(op, a, x, GemvForm::Masked)?;
+    if block == 0 || !block.is_multiple_of(8) {
+        return Err(bad(op, "block", format!("must be a positive multiple of 8, got {block}")));
+    }
+    let (mb, kb) = (m.div_ceil(block) as usize, k.div_ceil(block) as usize);
+    for (name, b, want) in [("mask", mask, vec![mb, kb]), ("out_mask", out_mask, vec![mb])] {
+        if b.dtype() != a.dtype() {
+            return Err(RuntimeError::DTypeMismatch {
+                what: format!("`{op}`, input `{name}` (the dtype of `a`)"),
+                expected: a.dtype(),
+                found: b.dtype(),
+            });
+        }
+        if b.shape() != want {
+            return Err(RuntimeError::ShapeMismatch {
+                what: format!("`{op}`, input `{name}` (one entry per block of {block} rows/columns of `a`)"),
+                expected: want,
+                found: b.shape().to_vec(),
+            });
+        }
+    }
+    let y = dev.alloc(a.dtype(), &[m as usize])?;
+    if m == 0 {
+        return Ok(Plan::empty(("y", y)));
+    }
+    let tpr = gemv_threads_per_row(k);
+    let threads = u64::from(m) * u64::from(tpr);
+    let args: Vec<PlanArg> = vec![
+        a.into(),
+        x.into(),
+        mask.into(),
+        out_mask.into(),
+        (&y).into(),
+        m.into(),
+        k.into(),
+        tpr.into(),
+        block.into(),
+    ];
+    let l = launch(dev, def, a.dtype(), ConstArgs::new(), Geometry::cover(threads, GEMV_GROUP), args)?;
+    Ok(Plan::new(vec![l], vec![], ("y", y)))
+}
+
+/// The block-masked `y = a·x` (see [`gemv_masked_plan`]).
+pub fn gemv_masked(dev: &Device, a: &Buffer, x: &Buffer, mask: &Buffer, out_mask: &Buffer, block: u32) -> Result<Buffer> {
+    let plan = gemv_masked_plan(dev, a, x, mask, out_mask, block)?;
+    plan.run(dev)?;
+    Ok(plan.into_output())
 }

@@ -5,7 +5,7 @@
 use super::inputs::{domain, large_scale, row_specials};
 use super::rng::Rng;
 use super::{Case, CaseKind};
-use crate::ops::{GemvForm, OpParams, StdOp};
+use crate::ops::{GemvForm, OpParams, StdOp, GEMV_MASK_BLOCK};
 use crate::tensor::HostTensor;
 use metaltile_ir::FLOAT_DTYPES;
 
@@ -56,7 +56,7 @@ pub fn generate(form: GemvForm, case: &Case) -> Vec<HostTensor> {
         _ => (case.shape.iter().product(), 1),
     };
     let len = match form {
-        GemvForm::Ax => k,
+        GemvForm::Ax | GemvForm::Masked => k,
         GemvForm::XtA => m,
     };
     let (da, dx) = (domain(op, 0), domain(op, 1));
@@ -72,5 +72,26 @@ pub fn generate(form: GemvForm, case: &Case) -> Vec<HostTensor> {
         }
         _ => {}
     }
-    vec![HostTensor::new(&[m, k], a), HostTensor::new(&[len], x)]
+    let mut out = vec![HostTensor::new(&[m, k], a), HostTensor::new(&[len], x)];
+    if form == GemvForm::Masked {
+        out.extend(masks(case, m, k));
+    }
+    out
+}
+
+/// The block mask (about a third of the blocks out) and the output mask (about a quarter of
+/// the row blocks out) of a masked case, in blocks of [`GEMV_MASK_BLOCK`]; in a
+/// special-values case the first block's entry is NaN, which keeps it.
+fn masks(case: &Case, m: usize, k: usize) -> [HostTensor; 2] {
+    let bs = GEMV_MASK_BLOCK as usize;
+    let (mb, kb) = (m.div_ceil(bs), k.div_ceil(bs));
+    let mut rng = Rng::new(case.seed ^ 0xB10C);
+    let mut mask: Vec<f64> = (0..mb * kb).map(|_| if rng.below(3) == 0 { 0.0 } else { 1.0 }).collect();
+    let out: Vec<f64> = (0..mb).map(|_| if rng.below(4) == 0 { 0.0 } else { 1.0 }).collect();
+    if case.kind == CaseKind::Specials {
+        if let Some(first) = mask.first_mut() {
+            *first = f64::NAN;
+        }
+    }
+    [HostTensor::new(&[mb, kb], mask), HostTensor::new(&[mb], out)]
 }
