@@ -23,7 +23,7 @@ BINARY = ("add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder",
           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
 ROPE = ("rope", "rope_interleaved")
-GEMV = ("gemv", "gemv_t")
+GEMV = ("gemv", "gemv_t", "gemv_masked")
 
 
 def reply_channel():
