@@ -635,7 +635,10 @@ impl StdOp {
             reason: format!("`{s}` is not a strategy of this op"),
         };
         let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
-        if let (StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Gemv(_), Some(s)) = (self, params.strategy) {
+        if let (StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_), Some(s)) = (self, params.strategy) {
+            return Err(unfit(s));
+        }
+        if let (StdOp::Gemv(_), Some(s)) = (self, params.strategy) {
             return Err(unfit(s));
         }
         match self {

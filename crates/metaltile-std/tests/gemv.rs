@@ -9,9 +9,9 @@ use metaltile_runtime::{Buffer, Device, RuntimeError};
 use metaltile_std::ops::{self, GemvForm};
 use metaltile_std::reference as r;
 use metaltile_std::registry;
-use metaltile_std::HostTensor;
 use metaltile_std::testing::compare::compare_scaled;
 use metaltile_std::testing::rng::Rng;
+use metaltile_std::HostTensor;
 
 /// Random values in [-1, 1) rounded to `dtype` on the device, and their rounded values.
 fn random(dev: &Device, dtype: DType, shape: &[usize], seed: u64) -> (Buffer, Vec<f64>) {
@@ -136,7 +136,10 @@ fn bad_operands_are_named() {
     }
     // `x` must match the axis the product reduces: k for gemv, m for gemv_t.
     let e = ops::gemv(&dev, &a, &x3).unwrap_err();
-    assert!(matches!(&e, RuntimeError::ShapeMismatch { what, expected, .. } if what.contains("`x`") && expected == &[4]), "{e}");
+    assert!(
+        matches!(&e, RuntimeError::ShapeMismatch { what, expected, .. } if what.contains("`x`") && expected == &[4]),
+        "{e}"
+    );
     let e = ops::gemv_t(&dev, &a, &x4).unwrap_err();
     assert!(matches!(&e, RuntimeError::ShapeMismatch { expected, .. } if expected == &[3]), "{e}");
     let column = dev.upload(&[1.0f32; 4], &[4, 1]).unwrap();

@@ -24,7 +24,8 @@
 //! block read nothing.
 
 use super::rows::{
-    add, chunk_cols, index_in_row, load_chunk, load_col, load_pack, load_tile, row_of, segment_reduce, wide, TILE_CHUNKS,
+    add, chunk_cols, index_in_row, load_chunk, load_col, load_pack, load_tile, row_of, segment_reduce, wide,
+    TILE_CHUNKS,
 };
 use metaltile::prelude::*;
 

@@ -304,7 +304,14 @@ pub fn gemv_masked_plan(
 }
 
 /// The block-masked `y = a·x` (see [`gemv_masked_plan`]).
-pub fn gemv_masked(dev: &Device, a: &Buffer, x: &Buffer, mask: &Buffer, out_mask: &Buffer, block: u32) -> Result<Buffer> {
+pub fn gemv_masked(
+    dev: &Device,
+    a: &Buffer,
+    x: &Buffer,
+    mask: &Buffer,
+    out_mask: &Buffer,
+    block: u32,
+) -> Result<Buffer> {
     let plan = gemv_masked_plan(dev, a, x, mask, out_mask, block)?;
     plan.run(dev)?;
     Ok(plan.into_output())
