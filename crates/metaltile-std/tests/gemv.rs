@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use metaltile_ir::DType;
-use metaltile_runtime::{Buffer, Device, RuntimeError};
+use metaltile_runtime::{Buffer, CpuOptions, Device, RuntimeError};
 use metaltile_std::ops::{self, GemvForm};
 use metaltile_std::reference as r;
 use metaltile_std::registry;
@@ -34,6 +34,11 @@ fn check(form: GemvForm, y: &Buffer, a: &[f64], m: usize, k: usize, x: &[f64], w
     assert!(c.passed(), "{what}: {c:?}");
 }
 
+/// The interpreter that reports races on threadgroup memory (gemv_t's simdgroups meet there).
+fn racing() -> Device {
+    Device::cpu_with(CpuOptions { detect_races: true, ..CpuOptions::default() })
+}
+
 fn dev_round(dtype: DType, v: &[f64]) -> Vec<f64> {
     Device::cpu().from_f64(dtype, &[v.len()], v).unwrap().to_f64().unwrap()
 }
@@ -53,7 +58,7 @@ fn both_forms_by_hand() {
 
 #[test]
 fn every_rows_per_segment_on_every_layout() {
-    let dev = Device::cpu();
+    let dev = racing();
     // k: scalar layout, 4-wide, 16-byte; m: one row, a partial segment of 4, several groups.
     for dtype in [DType::F32, DType::BF16] {
         for (m, k) in [(1, 7), (5, 12), (37, 1000), (130, 64), (3, 2003)] {
@@ -70,7 +75,7 @@ fn every_rows_per_segment_on_every_layout() {
 
 #[test]
 fn every_split_of_the_rows() {
-    let dev = Device::cpu();
+    let dev = racing();
     for dtype in [DType::F32, DType::BF16] {
         // k: scalar, 4-wide, 16-byte for bf16 (4-wide for f32), and two column blocks.
         for (m, k) in [(29, 9), (50, 12), (61, 24), (40, 300)] {
@@ -166,7 +171,7 @@ fn bad_operands_are_named() {
 
 #[test]
 fn masked_out_blocks_are_skipped_in_every_layout() {
-    let dev = Device::cpu();
+    let dev = racing();
     for dtype in [DType::F32, DType::BF16] {
         // k: scalar layout, 4-wide, 16-byte (bf16); blocks of 8 and 16 cut every tile.
         for (m, k, block) in [(20usize, 23usize, 8usize), (20, 44, 8), (33, 96, 16), (9, 130, 64)] {
