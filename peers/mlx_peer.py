@@ -113,6 +113,13 @@ PLAIN = {
     # the same instead of accumulating in the input's type.
     "softmax": lambda x: mx.softmax(x, axis=-1, precise=True),
     "log_softmax": lambda x: nn.log_softmax(x, axis=-1),
+    # a [m, k] times x [k], and xᵀ·a: MLX dispatches both to its gemv kernels.
+    "gemv": lambda a, x: a @ x,
+    "gemv_t": lambda a, x: x @ a,
+    # MLX's block-masked product, blocks of 32, with x as a one-column matrix.
+    "gemv_masked": lambda a, x, mask, out: mx.block_masked_mm(
+        a, x[:, None], 32, out[:, None] != 0, mask != 0, None
+    )[:, 0],
     # MLX arrays are immutable and it has no copy op: adding zero reads and writes each element
     # once, which is what a copy moves.
     "copy": lambda x: x + 0,

@@ -23,6 +23,7 @@ BINARY = ("add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder",
           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
 ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
 ROPE = ("rope", "rope_interleaved")
+GEMV = ("gemv", "gemv_t", "gemv_masked")
 
 
 def reply_channel():
@@ -81,7 +82,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

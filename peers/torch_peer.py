@@ -36,6 +36,16 @@ DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 NPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
 
 
+def gemv_masked(a, x, mask, out_mask, block=32):
+    """torch has no block-masked product: what a user writes instead, the masks expanded to
+    elements (a masked-out block's values are multiplied by 0, not skipped: a NaN there would
+    still poison its row, which the bench's inputs never hold)."""
+    m, k = a.shape
+    full = mask.repeat_interleave(block, 0).repeat_interleave(block, 1)[:m, :k]
+    rows = out_mask.repeat_interleave(block)[:m]
+    return torch.mv(a * full, x) * rows
+
+
 def op_fn(op, params):
     """The PyTorch function of a std kernel."""
     eps = float(params.get("eps", 1e-5))
@@ -75,6 +85,10 @@ def op_fn(op, params):
         "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
         "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),
         "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
+        # cuBLAS gemv: a [m, k] times x [k]; xᵀ·a as a user writes it (a vector times the matrix).
+        "gemv": torch.mv,
+        "gemv_t": lambda a, x: x @ a,
+        "gemv_masked": gemv_masked,
     }
     return table[op]
 

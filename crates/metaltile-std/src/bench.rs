@@ -11,6 +11,7 @@
 //! [`Bench::measure`] hands back the inputs and the output with the timing, so a caller can
 //! give the same data to a peer (PyTorch, MLX) and compare that peer's output with ours.
 
+mod gemv;
 mod kernels;
 pub mod method;
 pub mod stats;
@@ -143,6 +144,9 @@ pub struct BenchResult {
 /// row ops at 4096×8192, at many tiny rows (N = 64) and at a few huge ones (N = 393216).
 pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     let elementwise = matches!(entry.family, "unary" | "binary");
+    if entry.family == "gemv" {
+        return gemv::shapes(size);
+    }
     if entry.family == "rope" {
         return match size {
             BenchSize::Quick => vec![vec![1, 16, 4, 64]],

@@ -6,7 +6,9 @@ use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
+mod gemv;
 mod rope;
+pub use gemv::*;
 pub use rope::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
@@ -353,6 +355,7 @@ pub enum StdOp {
     RmsNorm,
     LayerNorm,
     Rope(RopeLayout),
+    Gemv(GemvForm),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -536,6 +539,7 @@ impl StdOp {
             StdOp::RmsNorm => norm::rms_norm::DEF,
             StdOp::LayerNorm => norm::layer_norm::DEF,
             StdOp::Rope(l) => l.def(),
+            StdOp::Gemv(f) => f.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -551,6 +555,7 @@ impl StdOp {
             StdOp::Softmax | StdOp::LogSoftmax => "softmax",
             StdOp::RmsNorm | StdOp::LayerNorm => "norm",
             StdOp::Rope(_) => "rope",
+            StdOp::Gemv(_) => "gemv",
         }
     }
     /// Names of its input buffers, in call order.
@@ -560,6 +565,7 @@ impl StdOp {
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
+            StdOp::Gemv(f) => f.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -607,6 +613,7 @@ impl StdOp {
             StdOp::RmsNorm => rows(RowKernels::RMS_NORM),
             StdOp::LayerNorm => rows(RowKernels::LAYER_NORM),
             StdOp::Rope(l) => rope_instances(l),
+            StdOp::Gemv(f) => f.instances(),
         }
     }
 
@@ -631,6 +638,9 @@ impl StdOp {
         if let (StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_), Some(s)) = (self, params.strategy) {
             return Err(unfit(s));
         }
+        if let (StdOp::Gemv(_), Some(s)) = (self, params.strategy) {
+            return Err(unfit(s));
+        }
         match self {
             StdOp::Unary(k) => unary_plan_with(dev, k, x, params),
             StdOp::Binary(k) => binary_plan(dev, k, x, inputs[1]),
@@ -643,6 +653,7 @@ impl StdOp {
             StdOp::RmsNorm => rms_norm_plan_with(dev, x, inputs[1], params.eps, row?),
             StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
             StdOp::Rope(l) => rope_plan_params(dev, l, x, params),
+            StdOp::Gemv(f) => gemv_plan_form(dev, f, inputs),
         }
     }
 
@@ -654,7 +665,7 @@ impl StdOp {
             None => (1, 1),
         };
         match self {
-            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) => None,
+            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Gemv(_) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))

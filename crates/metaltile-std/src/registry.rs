@@ -1,7 +1,7 @@
 //! THE list of std kernels. Everything that enumerates the library — `tile list`, `tile test`,
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
-use crate::ops::{BinaryKind, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind};
+use crate::ops::{BinaryKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK};
 use crate::plan::Plan;
 use crate::reference as r;
 use crate::tensor::HostTensor;
@@ -15,7 +15,7 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax`, `norm` or `rope`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope` or `gemv`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -29,7 +29,8 @@ pub fn all() -> Vec<Entry> {
         .chain(BinaryKind::ALL.iter().map(|k| StdOp::Binary(*k)))
         .chain(ReduceKind::ALL.iter().map(|k| StdOp::Reduce(*k)))
         .chain([StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm])
-        .chain(RopeLayout::ALL.map(StdOp::Rope));
+        .chain(RopeLayout::ALL.map(StdOp::Rope))
+        .chain(GemvForm::ALL.map(StdOp::Gemv));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -134,6 +135,11 @@ fn summary(op: StdOp) -> &'static str {
         }
         StdOp::Rope(RopeLayout::Interleaved) => {
             "pairs (2i, 2i + 1) of each head turned by (offset + s)·inv_freq[i] (GPT-J, MLX traditional)"
+        }
+        StdOp::Gemv(GemvForm::Ax) => "y[i] = Σ_j a[i, j]·x[j] (a: [m, k], x: [k]), f32 accumulation",
+        StdOp::Gemv(GemvForm::XtA) => "y[j] = Σ_i x[i]·a[i, j] (a: [m, k], x: [m]), f32 accumulation",
+        StdOp::Gemv(GemvForm::Masked) => {
+            "y[i] = Σ_j a[i, j]·x[j] over blocks (i/32, j/32) where mask ≠ 0; 0 where out_mask[i/32] = 0"
         }
     }
 }
@@ -273,6 +279,7 @@ impl Entry {
                 Ok(cfg) => HostTensor::new(&x.shape, r::rope(&x.shape, &x.data, &cfg)),
                 Err(_) => empty.clone(),
             },
+            StdOp::Gemv(f) => r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, false),
         };
         vec![y]
     }
@@ -289,12 +296,15 @@ impl Entry {
     /// random sign. A rotary embedding turns pairs: each output combines the pair's two inputs,
     /// each product rounded to its own size and the f32 angle's error times the pair's norm,
     /// so a rotated output is judged against the norm of its pair (its own value can cancel
-    /// to nearly nothing); copied features against themselves. `None` for every other op.
+    /// to nearly nothing); copied features against themselves. A matrix-vector product's output
+    /// is a sum of products, judged as a row sum is: against `Σ|a·x| / √n` over its `n`
+    /// terms. `None` for every other op.
     pub fn error_scale(&self, inputs: &[HostTensor], params: &OpParams) -> Option<Vec<f64>> {
         let x = inputs.first()?;
         match self.op {
             _ if !self.scales_error() => None,
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
+            StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
             _ => Some(
                 x.rows()
                     .map(|row| row.iter().map(|v| v.abs()).sum::<f64>() / (row.len().max(1) as f64).sqrt())
@@ -305,7 +315,7 @@ impl Entry {
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
-        matches!(self.op, StdOp::Reduce(ReduceKind::Sum) | StdOp::Rope(_))
+        matches!(self.op, StdOp::Reduce(ReduceKind::Sum) | StdOp::Rope(_) | StdOp::Gemv(_))
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

@@ -79,6 +79,7 @@ fn the_library_has_every_op_once() {
         .chain(["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"])
         .chain(["sum_rows", "max_rows", "min_rows"])
         .chain(["softmax", "log_softmax", "rms_norm", "layer_norm", "rope", "rope_interleaved"])
+        .chain(["gemv", "gemv_t", "gemv_masked"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -86,7 +87,7 @@ fn the_library_has_every_op_once() {
         assert_eq!(e.def.name, e.op.name());
         assert_eq!(e.def.dtypes, &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
-        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope"].contains(&e.family));
+        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv"].contains(&e.family));
     }
 }
 

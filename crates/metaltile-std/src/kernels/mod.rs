@@ -7,6 +7,7 @@
 pub mod binary;
 pub mod broadcast;
 pub mod elementwise;
+pub mod gemv;
 pub mod helpers;
 pub mod norm;
 pub mod reduce;

@@ -3,10 +3,12 @@
 //! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
 mod binary;
+mod gemv;
 mod rope;
 mod unary;
 
 pub use binary::*;
+pub use gemv::*;
 pub use rope::*;
 pub use unary::*;
 

@@ -16,7 +16,7 @@ pub enum Domain {
 }
 
 impl Domain {
-    fn sample(self, rng: &mut Rng) -> f64 {
+    pub(crate) fn sample(self, rng: &mut Rng) -> f64 {
         match self {
             Domain::Uniform(lo, hi) => rng.uniform(lo, hi),
             Domain::SignedMagnitude(lo, hi) => {
@@ -49,6 +49,7 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
+        StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -89,6 +90,7 @@ pub fn large_scale(op: StdOp) -> f64 {
             1e3
         }
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
+        StdOp::Gemv(_) => 1e3,
     }
 }
 
@@ -128,6 +130,9 @@ pub fn unary_specials(k: UnaryKind) -> Vec<f64> {
 
 /// Generate the inputs of `op` for `case`, in the order of `op.inputs()`.
 pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
+    if let StdOp::Gemv(form) = op {
+        return super::gemv::generate(form, case);
+    }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;
     let len: usize = shape.iter().product();
@@ -211,7 +216,7 @@ fn insert_specials(op: StdOp, data: &mut [Vec<f64>], n: usize, rng: &mut Rng) {
 
 /// Row `r` of a special-values case: a NaN, +∞, -∞, both infinities, all -0.0, half -∞
 /// (masked attention scores), all equal, then ordinary rows.
-fn row_specials(r: usize, row: &mut [f64], rng: &mut Rng) {
+pub(crate) fn row_specials(r: usize, row: &mut [f64], rng: &mut Rng) {
     let n = row.len();
     let at = |rng: &mut Rng| rng.below(n);
     match r {

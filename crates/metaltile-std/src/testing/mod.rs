@@ -7,6 +7,7 @@
 //! fresh, poisoned buffers for every run.
 
 pub mod compare;
+mod gemv;
 pub mod inputs;
 pub mod rng;
 mod rope;
@@ -150,6 +151,9 @@ fn broadcast_cases() -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
 pub fn cases(entry: &Entry) -> Vec<Case> {
     if let StdOp::Rope(_) = entry.op {
         return rope::cases();
+    }
+    if let StdOp::Gemv(_) = entry.op {
+        return gemv::cases();
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
