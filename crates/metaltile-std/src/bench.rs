@@ -154,6 +154,12 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
             BenchSize::Full => vec![vec![1, 4096, 32, 128], vec![64, 1, 32, 128]],
         };
     }
+    if entry.family == "fused" {
+        return crate::ops::fused_bench_shapes(size);
+    }
+    if matches!(entry.family, "copy" | "cast") {
+        return crate::ops::copy_bench_shapes(size);
+    }
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
@@ -271,10 +277,7 @@ impl Bench {
         let kind = input_kind(case);
         let params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
         let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind, label: "bench".into(), params };
-        let buffers: Vec<Buffer> = inputs::generate(op, &spec)
-            .iter()
-            .map(|t| dev.from_f64(dtype, &t.shape, &t.data))
-            .collect::<Result<_>>()?;
+        let buffers = crate::testing::upload(dev, op, dtype, &inputs::generate(op, &spec))?;
         let plan = op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
         let bytes = plan.bytes_moved();
         let flusher = self.flusher.as_ref().filter(|_| self.method.flushes(bytes));

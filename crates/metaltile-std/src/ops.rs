@@ -6,8 +6,14 @@ use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
+mod cast;
+mod copy;
+mod fused;
 mod gemv;
 mod rope;
+pub use cast::*;
+pub use copy::*;
+pub use fused::*;
 pub use gemv::*;
 pub use rope::*;
 
@@ -356,6 +362,11 @@ pub enum StdOp {
     LayerNorm,
     Rope(RopeLayout),
     Gemv(GemvForm),
+    Fused(FusedKind),
+    /// Contiguous copy, any dtype.
+    Copy,
+    /// Cast to the given dtype.
+    Cast(DType),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -376,6 +387,8 @@ pub struct OpParams {
     pub strategy: Option<Strategy>,
     /// The parameters of the rotary embeddings.
     pub rope: RopeParams,
+    /// The parameters of the fused ops (clip's bounds, fma's scale and shift).
+    pub fused: FusedParams,
 }
 
 impl Default for OpParams {
@@ -388,6 +401,7 @@ impl Default for OpParams {
             max_val: 1.0,
             strategy: None,
             rope: RopeParams::default(),
+            fused: FusedParams::default(),
         }
     }
 }
@@ -407,7 +421,7 @@ impl OpParams {
             "alpha" => Some(&mut self.alpha),
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
-            other => self.rope.slot(other),
+            other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
 }
@@ -540,6 +554,9 @@ impl StdOp {
             StdOp::LayerNorm => norm::layer_norm::DEF,
             StdOp::Rope(l) => l.def(),
             StdOp::Gemv(f) => f.def(),
+            StdOp::Fused(k) => k.def(),
+            StdOp::Copy => crate::kernels::copy::copy::DEF,
+            StdOp::Cast(to) => cast_def(to),
         }
     }
     /// The op's (and its kernel's) name.
@@ -556,16 +573,26 @@ impl StdOp {
             StdOp::RmsNorm | StdOp::LayerNorm => "norm",
             StdOp::Rope(_) => "rope",
             StdOp::Gemv(_) => "gemv",
+            StdOp::Fused(_) => "fused",
+            StdOp::Copy => "copy",
+            StdOp::Cast(_) => "cast",
         }
     }
     /// Names of its input buffers, in call order.
     pub fn inputs(self) -> &'static [&'static str] {
         match self {
-            StdOp::Unary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax | StdOp::Rope(_) => &["x"],
+            StdOp::Unary(_)
+            | StdOp::Reduce(_)
+            | StdOp::Softmax
+            | StdOp::LogSoftmax
+            | StdOp::Rope(_)
+            | StdOp::Copy
+            | StdOp::Cast(_) => &["x"],
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
             StdOp::Gemv(f) => f.inputs(),
+            StdOp::Fused(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -574,18 +601,31 @@ impl StdOp {
             StdOp::Unary(k) => k.params(),
             StdOp::RmsNorm | StdOp::LayerNorm => &["eps"],
             StdOp::Rope(_) => RopeParams::NAMES,
+            StdOp::Fused(k) => k.params(),
             _ => &[],
         }
     }
     /// Names of its outputs.
     pub fn outputs(self) -> &'static [&'static str] {
-        &["y"]
+        match self {
+            StdOp::Fused(k) => k.outputs(),
+            _ => &["y"],
+        }
+    }
+    /// The dtype of input `index` (in [`StdOp::inputs`] order) when the op computes in
+    /// `dtype`: `dtype` itself, except for bool operands (`where`'s condition).
+    pub fn input_dtype(self, index: usize, dtype: DType) -> DType {
+        match self {
+            StdOp::Fused(k) => k.input_dtype(index, dtype),
+            _ => dtype,
+        }
     }
     /// The dtype of its output for inputs of `dtype`.
     pub fn output_dtype(self, dtype: DType) -> DType {
         match self {
             StdOp::Unary(k) => k.output_dtype(dtype),
             StdOp::Binary(k) => k.output_dtype(dtype),
+            StdOp::Cast(to) => to,
             _ => dtype,
         }
     }
@@ -614,6 +654,9 @@ impl StdOp {
             StdOp::LayerNorm => rows(RowKernels::LAYER_NORM),
             StdOp::Rope(l) => rope_instances(l),
             StdOp::Gemv(f) => f.instances(),
+            StdOp::Fused(k) => vec![plain(k.def())],
+            StdOp::Copy => vec![plain(self.def()), plain(crate::kernels::copy::copy_scalar::DEF)],
+            StdOp::Cast(_) => vec![plain(self.def())],
         }
     }
 
@@ -635,7 +678,11 @@ impl StdOp {
             reason: format!("`{s}` is not a strategy of this op"),
         };
         let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
-        if let (StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_), Some(s)) = (self, params.strategy) {
+        if let (
+            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_),
+            Some(s),
+        ) = (self, params.strategy)
+        {
             return Err(unfit(s));
         }
         if let (StdOp::Gemv(_), Some(s)) = (self, params.strategy) {
@@ -654,6 +701,9 @@ impl StdOp {
             StdOp::LayerNorm => layer_norm_plan_with(dev, x, inputs[1], inputs[2], params.eps, row?),
             StdOp::Rope(l) => rope_plan_params(dev, l, x, params),
             StdOp::Gemv(f) => gemv_plan_form(dev, f, inputs),
+            StdOp::Fused(k) => fused_plan(dev, k, inputs, params),
+            StdOp::Copy => copy_plan(dev, x),
+            StdOp::Cast(to) => cast_plan(dev, x, to),
         }
     }
 
@@ -665,7 +715,13 @@ impl StdOp {
             None => (1, 1),
         };
         match self {
-            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Gemv(_) => None,
+            StdOp::Unary(_)
+            | StdOp::Binary(_)
+            | StdOp::Rope(_)
+            | StdOp::Gemv(_)
+            | StdOp::Fused(_)
+            | StdOp::Copy
+            | StdOp::Cast(_) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))

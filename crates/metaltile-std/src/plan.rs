@@ -94,20 +94,33 @@ pub struct Plan {
     launches: Vec<Launch>,
     /// Buffers the launches pass partial results through; not the op's inputs or outputs.
     scratch: Vec<Buffer>,
-    /// Every std op has one output today; [`Plan::outputs`] already speaks of several.
-    output: (&'static str, Buffer),
+    /// The op's outputs, in [`crate::ops::StdOp::outputs`] order; never empty (the
+    /// constructors take the first apart).
+    outputs: Vec<(&'static str, Buffer)>,
 }
 
 impl Plan {
     /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
     /// their arguments.
     pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
-        Plan { launches, scratch, output }
+        Plan { launches, scratch, outputs: vec![output] }
+    }
+
+    /// [`Plan::new`] for an op with several outputs: `first`, then `rest`, in order.
+    pub fn with_outputs(
+        launches: Vec<Launch>,
+        scratch: Vec<Buffer>,
+        first: (&'static str, Buffer),
+        rest: Vec<(&'static str, Buffer)>,
+    ) -> Plan {
+        let mut outputs = vec![first];
+        outputs.extend(rest);
+        Plan { launches, scratch, outputs }
     }
 
     /// Nothing to run: the output is already complete (it has no elements).
     pub fn empty(output: (&'static str, Buffer)) -> Plan {
-        Plan { launches: vec![], scratch: vec![], output }
+        Plan::new(vec![], vec![], output)
     }
 
     /// Run the launches in order, each waited for; the stats add up.
@@ -122,7 +135,7 @@ impl Plan {
         if !self.launches.is_empty() && !self.launches.iter().any(|l| l.runs(pipeline)) {
             let launched: Vec<&str> = self.launches.iter().map(|l| l.pipeline.name()).collect();
             return Err(RuntimeError::BadParameter {
-                op: self.output.0.to_string(),
+                op: self.outputs[0].0.to_string(),
                 name: "pipeline".into(),
                 reason: format!(
                     "the plan launches {} with other constexprs or dtype, not `{}` {:?}",
@@ -168,15 +181,16 @@ impl Plan {
     }
     /// Named outputs.
     pub fn outputs(&self) -> &[(&'static str, Buffer)] {
-        std::slice::from_ref(&self.output)
+        &self.outputs
     }
     /// The outputs, by name.
     pub fn into_outputs(self) -> Vec<(&'static str, Buffer)> {
-        vec![self.output]
+        self.outputs
     }
-    /// The output of a one-output op.
-    pub fn into_output(self) -> Buffer {
-        self.output.1
+    /// The output of a one-output op (the first of several).
+    pub fn into_output(mut self) -> Buffer {
+        // Never empty: every constructor takes a first output.
+        self.outputs.swap_remove(0).1
     }
     /// Bytes the op must move at least: each of its inputs and outputs once. Scratch
     /// buffers and re-reads are not counted, so this over time is the op's effective

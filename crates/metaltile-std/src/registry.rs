@@ -1,7 +1,9 @@
 //! THE list of std kernels. Everything that enumerates the library — `tile list`, `tile test`,
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
-use crate::ops::{BinaryKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK};
+use crate::ops::{
+    BinaryKind, FusedKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK,
+};
 use crate::plan::Plan;
 use crate::reference as r;
 use crate::tensor::HostTensor;
@@ -15,7 +17,7 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope` or `gemv`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy` or `cast`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -30,7 +32,10 @@ pub fn all() -> Vec<Entry> {
         .chain(ReduceKind::ALL.iter().map(|k| StdOp::Reduce(*k)))
         .chain([StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm])
         .chain(RopeLayout::ALL.map(StdOp::Rope))
-        .chain(GemvForm::ALL.map(StdOp::Gemv));
+        .chain(GemvForm::ALL.map(StdOp::Gemv))
+        .chain(FusedKind::ALL.iter().map(|k| StdOp::Fused(*k)))
+        .chain([StdOp::Copy])
+        .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -140,6 +145,11 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Gemv(GemvForm::XtA) => "y[j] = Σ_i x[i]·a[i, j] (a: [m, k], x: [m]), f32 accumulation",
         StdOp::Gemv(GemvForm::Masked) => {
             "y[i] = Σ_j a[i, j]·x[j] over blocks (i/32, j/32) where mask ≠ 0; 0 where out_mask[i/32] = 0"
+        }
+        StdOp::Fused(k) => k.summary(),
+        StdOp::Copy => "y = x, bit for bit, any dtype",
+        StdOp::Cast(_) => {
+            "y = x as the dtype: round to nearest even; to integers truncate, saturate, NaN → 0; integers wrap"
         }
     }
 }
@@ -280,6 +290,12 @@ impl Entry {
                 Err(_) => empty.clone(),
             },
             StdOp::Gemv(f) => r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, false),
+            StdOp::Fused(k) => return r::fused(k, inputs, &params.fused),
+            StdOp::Copy => x.clone(),
+            // The value itself: rounding it to the output's dtype, as the oracle does, applies
+            // the conversion rules (`metaltile_ir::dtype::f64_to_bits`). Integer sources wrap
+            // where that saturates, so the oracle keeps them in every destination's range.
+            StdOp::Cast(_) => x.clone(),
         };
         vec![y]
     }

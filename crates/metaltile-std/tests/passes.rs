@@ -8,7 +8,7 @@ use metaltile_ir::passes::{self, PASSES};
 use metaltile_ir::{ConstArgs, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, PipelineOptions};
 use metaltile_std::registry::{self, Entry};
-use metaltile_std::testing::{cases, inputs, Case, CaseKind};
+use metaltile_std::testing::{cases, inputs, upload, Case, CaseKind};
 
 fn outputs(dev: &Device, entry: &Entry, inputs: &[Buffer], kernel: metaltile_ir::Kernel) -> Vec<Vec<u8>> {
     let pipeline = dev.pipeline_from_kernel(kernel, PipelineOptions { optimize: false }).unwrap();
@@ -38,10 +38,7 @@ fn every_pass_preserves_every_kernel_bit_for_bit() {
     let mut checked = 0;
     for entry in registry::all() {
         for case in probe_cases(&entry) {
-            let data: Vec<Buffer> = inputs::generate(entry.op, &case)
-                .iter()
-                .map(|t| dev.from_f64(case.dtype, &t.shape, &t.data).unwrap())
-                .collect();
+            let data = upload(&dev, entry.op, case.dtype, &inputs::generate(entry.op, &case)).unwrap();
             // The instance the plan launches for these inputs (RoPE picks its width by dtype).
             let plan = entry.op.plan(&dev, &data.iter().collect::<Vec<_>>(), &Default::default()).unwrap();
             let consts = plan

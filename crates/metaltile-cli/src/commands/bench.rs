@@ -291,7 +291,7 @@ impl Ask<'_> {
     /// The op's scalar parameters as the protocol sends them: `eps`, and every parameter of
     /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
-        let sent = |name: &str| name == "eps" || self.case.entry.family == "rope";
+        let sent = |name: &str| name == "eps" || matches!(self.case.entry.family, "rope" | "fused");
         let op = self.case.entry.op;
         op.params()
             .iter()

@@ -71,7 +71,9 @@ fn load_inputs(
         }
         let a = npy::read(path)?;
         let dtype = element_dtype(&entry.def, a.dtype);
-        if let Some(w) = want {
+        // An input's own dtype where the op fixes it (`where`'s bool condition).
+        let index = expected.iter().position(|e| e == name).unwrap_or(0);
+        if let Some(w) = want.map(|w| entry.op.input_dtype(index, w)) {
             if dtype != w {
                 return Err(CliError::InputDType {
                     name: name.clone(),

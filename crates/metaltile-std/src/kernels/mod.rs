@@ -6,7 +6,10 @@
 
 pub mod binary;
 pub mod broadcast;
+pub mod cast;
+pub mod copy;
 pub mod elementwise;
+pub mod fused;
 pub mod gemv;
 pub mod helpers;
 pub mod norm;

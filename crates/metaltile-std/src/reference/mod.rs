@@ -3,11 +3,13 @@
 //! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
 mod binary;
+mod fused;
 mod gemv;
 mod rope;
 mod unary;
 
 pub use binary::*;
+pub use fused::*;
 pub use gemv::*;
 pub use rope::*;
 pub use unary::*;

@@ -50,6 +50,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
+        // Drawn by `testing::fused`, which `generate` hands the fused ops to.
+        StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) => Domain::Uniform(-5.0, 5.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -86,9 +88,15 @@ fn unary_domain(k: UnaryKind) -> Domain {
 /// The factor "large magnitude" cases scale the data input by.
 pub fn large_scale(op: StdOp) -> f64 {
     match op {
-        StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Reduce(_) | StdOp::Softmax | StdOp::LogSoftmax | StdOp::Rope(_) => {
-            1e3
-        }
+        StdOp::Unary(_)
+        | StdOp::Binary(_)
+        | StdOp::Reduce(_)
+        | StdOp::Softmax
+        | StdOp::LogSoftmax
+        | StdOp::Rope(_)
+        | StdOp::Fused(_)
+        | StdOp::Copy
+        | StdOp::Cast(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
@@ -132,6 +140,15 @@ pub fn unary_specials(k: UnaryKind) -> Vec<f64> {
 pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     if let StdOp::Gemv(form) = op {
         return super::gemv::generate(form, case);
+    }
+    if let StdOp::Fused(k) = op {
+        return super::fused::generate(k, case);
+    }
+    if let StdOp::Copy = op {
+        return super::copy::generate(case);
+    }
+    if let StdOp::Cast(to) = op {
+        return super::copy::generate_cast(to, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

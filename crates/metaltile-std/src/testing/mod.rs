@@ -7,6 +7,8 @@
 //! fresh, poisoned buffers for every run.
 
 pub mod compare;
+mod copy;
+mod fused;
 mod gemv;
 pub mod inputs;
 pub mod rng;
@@ -155,6 +157,15 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     if let StdOp::Gemv(_) = entry.op {
         return gemv::cases();
     }
+    if let StdOp::Fused(k) = entry.op {
+        return fused::cases(k);
+    }
+    if let StdOp::Copy = entry.op {
+        return copy::cases();
+    }
+    if let StdOp::Cast(to) = entry.op {
+        return copy::cast_cases(to);
+    }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
         for (shape, seed, kind, label) in plan_cases(entry.op) {
@@ -164,6 +175,12 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     out
 }
 
+/// The inputs of `op` on `dev`, each in the dtype [`StdOp::input_dtype`] gives it when the op
+/// computes in `dtype` (rounded by the upload).
+pub fn upload(dev: &Device, op: StdOp, dtype: DType, inputs: &[HostTensor]) -> Result<Vec<Buffer>> {
+    inputs.iter().enumerate().map(|(i, t)| dev.from_f64(op.input_dtype(i, dtype), &t.shape, &t.data)).collect()
+}
+
 /// Round each value to `dtype` and back: what an exact kernel would store.
 fn round_to(dtype: DType, v: &[f64]) -> Vec<f64> {
     v.iter().map(|&x| bits_to_f64(dtype, f64_to_bits(dtype, x))).collect()
@@ -171,8 +188,7 @@ fn round_to(dtype: DType, v: &[f64]) -> Vec<f64> {
 
 fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
     let inputs = inputs::generate(entry.op, case);
-    let buffers: Vec<Buffer> =
-        inputs.iter().map(|t| dev.from_f64(case.dtype, &t.shape, &t.data)).collect::<Result<_>>()?;
+    let buffers = upload(dev, entry.op, case.dtype, &inputs)?;
     let rounded: Vec<HostTensor> =
         buffers.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
     let params = case.params;
@@ -194,6 +210,12 @@ pub fn check_outputs(entry: &Entry, inputs: &[HostTensor], plan: &Plan, params: 
     let want = entry.reference(inputs, params);
     let scale = entry.error_scale(inputs, params);
     let mut total = Comparison::default();
+    if plan.outputs().len() != want.len() {
+        // zip would compare only the shorter list: an output left out must fail.
+        total.mismatches += 1;
+        total.first_mismatch =
+            Some(format!("the plan has {} outputs, the reference {}", plan.outputs().len(), want.len()));
+    }
     for ((name, out), want) in plan.outputs().iter().zip(want) {
         let dtype = out.dtype();
         let tol = entry.tolerance(dtype);
