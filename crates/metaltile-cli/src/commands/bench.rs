@@ -291,7 +291,9 @@ impl Ask<'_> {
     /// The op's scalar parameters as the protocol sends them: `eps`, `correction`, `axis`, and every parameter of
     /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
-        let sent = |name: &str| ["eps", "correction", "axis"].contains(&name) || matches!(self.case.entry.family, "rope" | "fused");
+        let sent = |name: &str| {
+            ["eps", "correction", "axis"].contains(&name) || matches!(self.case.entry.family, "rope" | "fused")
+        };
         let op = self.case.entry.op;
         op.params()
             .iter()
