@@ -109,6 +109,16 @@ PLAIN = {
     "sum_rows": lambda x: mx.sum(x, axis=-1),
     "max_rows": lambda x: mx.max(x, axis=-1),
     "min_rows": lambda x: mx.min(x, axis=-1),
+    "mean_rows": lambda x: mx.mean(x, axis=-1),
+    "prod_rows": lambda x: mx.prod(x, axis=-1),
+    "l1_norm_rows": lambda x: mx.sum(mx.abs(x), axis=-1),
+    "l2_norm_rows": lambda x: mx.sqrt(mx.sum(mx.square(x), axis=-1)),
+    "logsumexp_rows": lambda x: mx.logsumexp(x, axis=-1),
+    "argmax_rows": lambda x: mx.argmax(x, axis=-1),
+    "argmin_rows": lambda x: mx.argmin(x, axis=-1),
+    # At the library's default correction (ddof) of 1.
+    "var_rows": lambda x: mx.var(x, axis=-1, ddof=1),
+    "std_rows": lambda x: mx.std(x, axis=-1, ddof=1),
     # The library (and torch) accumulate a softmax of f16/bf16 in f32; precise=True asks MLX for
     # the same instead of accumulating in the input's type.
     "softmax": lambda x: mx.softmax(x, axis=-1, precise=True),

@@ -59,6 +59,8 @@ def op_fn(op, params):
     lo, hi = float(params.get("min_val", -1.0)), float(params.get("max_val", 1.0))
     clip_lo, clip_hi = float(params.get("min", -1.0)), float(params.get("max", 1.0))
     scale, shift = float(params.get("scale", 1.0)), float(params.get("shift", 0.0))
+    correction = float(params.get("correction", 1.0))
+    ax = int(params.get("axis", -1))
     table = {
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
         "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
@@ -85,9 +87,18 @@ def op_fn(op, params):
         "logaddexp": torch.logaddexp, "eq": torch.eq, "ne": torch.ne, "lt": torch.lt, "le": torch.le,
         "gt": torch.gt, "ge": torch.ge, "logical_and": torch.logical_and, "logical_or": torch.logical_or,
         "logical_xor": torch.logical_xor,
-        "sum_rows": lambda x: torch.sum(x, dim=-1),
-        "max_rows": lambda x: torch.amax(x, dim=-1),
-        "min_rows": lambda x: torch.amin(x, dim=-1),
+        "sum_rows": lambda x: torch.sum(x, dim=ax),
+        "max_rows": lambda x: torch.amax(x, dim=ax),
+        "min_rows": lambda x: torch.amin(x, dim=ax),
+        "mean_rows": lambda x: torch.mean(x, dim=ax),
+        "prod_rows": lambda x: torch.prod(x, dim=ax),
+        "l1_norm_rows": lambda x: torch.linalg.vector_norm(x, 1, dim=ax),
+        "l2_norm_rows": lambda x: torch.linalg.vector_norm(x, 2, dim=ax),
+        "logsumexp_rows": lambda x: torch.logsumexp(x, dim=ax),
+        "argmax_rows": lambda x: torch.argmax(x, dim=ax),
+        "argmin_rows": lambda x: torch.argmin(x, dim=ax),
+        "var_rows": lambda x: torch.var(x, dim=-1, correction=correction),
+        "std_rows": lambda x: torch.std(x, dim=-1, correction=correction),
         "softmax": lambda x: torch.softmax(x, dim=-1),
         "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
         "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),

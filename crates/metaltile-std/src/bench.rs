@@ -141,7 +141,8 @@ pub struct BenchResult {
 
 /// The shapes a kernel is timed at. Full: elementwise ops at 2^28 elements and a mid size,
 /// binary ops also as a bias add (a 2-d shape: `b` is one row, see [`CaseKind::RowBroadcast`]);
-/// row ops at 4096×8192, at many tiny rows (N = 64) and at a few huge ones (N = 393216).
+/// row ops at 4096×8192, at many tiny rows (N = 64) and at a few huge ones (N = 393216);
+/// reductions also over a whole tensor of 2^28 elements.
 pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     let elementwise = matches!(entry.family, "unary" | "binary");
     if entry.family == "gemv" {
@@ -165,6 +166,10 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
         (BenchSize::Full, true) if entry.family == "binary" => vec![vec![1 << 28], vec![1 << 24], vec![4096, 8192]],
         (BenchSize::Full, true) => vec![vec![1 << 28], vec![1 << 24]],
+        // The reductions also fold a whole 2^28-element tensor (one row, split).
+        (BenchSize::Full, false) if entry.family == "reduce" => {
+            vec![vec![4096, 8192], vec![262_144, 64], vec![32, 393_216], vec![1, 1 << 28]]
+        }
         (BenchSize::Full, false) => vec![vec![4096, 8192], vec![262_144, 64], vec![32, 393_216]],
     }
 }
@@ -516,8 +521,10 @@ mod tests {
     #[test]
     fn cases_follow_the_filter_dtypes_and_shapes() {
         let opts = BenchOptions { dtypes: vec![DType::F32, DType::BF16], ..BenchOptions::default() };
-        let cs = cases(Some("norm"), &opts);
-        assert_eq!(cs.len(), 2 * 2 * 3);
+        // A whole name selects that kernel alone ("norm" would also select the l1 and l2 norm
+        // reductions, by name).
+        let cs = cases(Some("softmax"), &opts);
+        assert_eq!(cs.len(), 2 * 3);
         assert!(cs.iter().any(|c| c.shape == [32, 393_216] && c.dtype == DType::BF16));
         let exp = registry::find("exp").unwrap();
         assert!(shapes(&exp, BenchSize::Full).contains(&vec![1 << 28]));

@@ -1,7 +1,7 @@
 //! The host-side op API: call an op on buffers, get buffers back. Shapes and dtypes are
 //! checked here and launch geometry is decided here, once per op, so users never write it.
 
-use crate::kernels::{binary, elementwise, norm, reduce, softmax as softmax_kernel, unary};
+use crate::kernels::{arg, binary, elementwise, moments, norm, reduce, softmax as softmax_kernel, unary};
 use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
@@ -10,11 +10,13 @@ mod cast;
 mod copy;
 mod fused;
 mod gemv;
+mod reductions;
 mod rope;
 pub use cast::*;
 pub use copy::*;
 pub use fused::*;
 pub use gemv::*;
+pub use reductions::*;
 pub use rope::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
@@ -173,17 +175,43 @@ kinds! {
         Max => reduce::max_rows::DEF,
         /// NaN if any element is NaN.
         Min => reduce::min_rows::DEF,
+        /// NaN for an empty row.
+        Mean => reduce::mean_rows::DEF,
+        Prod => reduce::prod_rows::DEF,
+        L1Norm => reduce::l1_norm_rows::DEF,
+        L2Norm => reduce::l2_norm_rows::DEF,
+        LogSumExp => reduce::logsumexp_rows::DEF,
+        /// With Bessel's `correction` (default 1).
+        Var => moments::var_rows::DEF,
+        /// With Bessel's `correction` (default 1).
+        Std => moments::std_rows::DEF,
+        /// An i64 index: the first on ties, the first NaN if any.
+        ArgMax => arg::argmax_rows::DEF,
+        /// An i64 index: the first on ties, the first NaN if any.
+        ArgMin => arg::argmin_rows::DEF,
     }
 }
 
 impl ReduceKind {
-    /// The `op` constexpr of the split reduction kernels.
+    /// The `op` constexpr of the split reduction kernels (var and std, which have their own
+    /// kernels, take none: their Σ is what the code of theirs would name).
     pub fn split_op(self) -> u32 {
         match self {
             ReduceKind::Sum => reduce::SUM,
             ReduceKind::Max => reduce::MAX,
             ReduceKind::Min => reduce::MIN,
+            ReduceKind::Mean => reduce::MEAN,
+            ReduceKind::Prod => reduce::PROD,
+            ReduceKind::L1Norm => reduce::L1_NORM,
+            ReduceKind::L2Norm => reduce::L2_NORM,
+            ReduceKind::LogSumExp => reduce::LOGSUMEXP,
+            ReduceKind::Var | ReduceKind::Std | ReduceKind::ArgMax | ReduceKind::ArgMin => reduce::SUM,
         }
+    }
+    /// True when a row of no elements has a value (the fold's identity, or the mean's NaN);
+    /// max and min of nothing are undefined.
+    pub fn defined_on_empty(self) -> bool {
+        !matches!(self, ReduceKind::Max | ReduceKind::Min | ReduceKind::ArgMax | ReduceKind::ArgMin)
     }
 }
 
@@ -389,6 +417,8 @@ pub struct OpParams {
     pub rope: RopeParams,
     /// The parameters of the fused ops (clip's bounds, fma's scale and shift).
     pub fused: FusedParams,
+    /// The parameters of the reductions.
+    pub reduce: ReduceParams,
 }
 
 impl Default for OpParams {
@@ -402,6 +432,7 @@ impl Default for OpParams {
             strategy: None,
             rope: RopeParams::default(),
             fused: FusedParams::default(),
+            reduce: ReduceParams::default(),
         }
     }
 }
@@ -421,6 +452,7 @@ impl OpParams {
             "alpha" => Some(&mut self.alpha),
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
+            other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -602,6 +634,7 @@ impl StdOp {
             StdOp::RmsNorm | StdOp::LayerNorm => &["eps"],
             StdOp::Rope(_) => RopeParams::NAMES,
             StdOp::Fused(k) => k.params(),
+            StdOp::Reduce(k) => k.params(),
             _ => &[],
         }
     }
@@ -626,6 +659,7 @@ impl StdOp {
             StdOp::Unary(k) => k.output_dtype(dtype),
             StdOp::Binary(k) => k.output_dtype(dtype),
             StdOp::Cast(to) => to,
+            StdOp::Reduce(k) => k.output_dtype(dtype),
             _ => dtype,
         }
     }
@@ -643,11 +677,7 @@ impl StdOp {
         match self {
             StdOp::Unary(_) => vec![plain(self.def())],
             StdOp::Binary(k) => k.instances(),
-            StdOp::Reduce(k) => vec![
-                plain(k.def()),
-                with(reduce::reduce_rows_partials::DEF, "op", k.split_op()),
-                with(reduce::reduce_rows_finish::DEF, "op", k.split_op()),
-            ],
+            StdOp::Reduce(k) => k.instances(),
             StdOp::Softmax => rows(RowKernels::SOFTMAX),
             StdOp::LogSoftmax => rows(RowKernels::LOG_SOFTMAX),
             StdOp::RmsNorm => rows(RowKernels::RMS_NORM),
@@ -693,7 +723,7 @@ impl StdOp {
             StdOp::Binary(k) => binary_plan(dev, k, x, inputs[1]),
             StdOp::Reduce(k) => {
                 let s = params.strategy.map(|s| s.reduce().ok_or_else(|| unfit(s))).transpose()?;
-                reduce_rows_plan_with(dev, k, x, s)
+                reduce_rows_plan_params(dev, k, x, params, s)
             }
             StdOp::Softmax => softmax_plan_with(dev, x, row?),
             StdOp::LogSoftmax => log_softmax_plan_with(dev, x, row?),
@@ -892,10 +922,16 @@ pub fn reduce_rows_plan_with(
     x: &Buffer,
     strategy: Option<ReduceStrategy>,
 ) -> Result<Plan> {
+    if kind.is_moment() {
+        return reductions::moments_plan(dev, kind, x, ReduceParams::default().correction, strategy);
+    }
+    if kind.is_arg() {
+        return reductions::arg_plan(dev, kind, x, strategy);
+    }
     let op = kind.name();
     check_float(op, "x", x)?;
     let (rows, n) = rows_of(op, x)?;
-    if n == 0 && kind != ReduceKind::Sum && rows > 0 {
+    if n == 0 && !kind.defined_on_empty() && rows > 0 {
         return Err(RuntimeError::InvalidShape {
             shape: x.shape().to_vec(),
             reason: format!("`{op}` of an empty row is undefined"),
@@ -933,7 +969,7 @@ pub fn reduce_rows_plan_with(
                 dtype,
                 code,
                 rows_geometry(rows, tpr),
-                vec![(&part).into(), (&y).into(), rows.into(), chunks.into(), tpr.into()],
+                vec![(&part).into(), (&y).into(), rows.into(), chunks.into(), tpr.into(), n.into()],
             )?;
             Ok(Plan::new(vec![partials, finish], vec![part], ("y", y)))
         }

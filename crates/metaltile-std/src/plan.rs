@@ -187,6 +187,14 @@ impl Plan {
     pub fn into_outputs(self) -> Vec<(&'static str, Buffer)> {
         self.outputs
     }
+    /// The same plan with its first output seen with `shape` (as many elements): a reduction
+    /// along an axis planned on a reshaped view.
+    pub fn with_output_shape(mut self, shape: &[usize]) -> Result<Plan> {
+        if let Some(first) = self.outputs.first_mut() {
+            first.1 = first.1.reshape(shape)?;
+        }
+        Ok(self)
+    }
     /// The output of a one-output op (the first of several).
     pub fn into_output(mut self) -> Buffer {
         // Never empty: every constructor takes a first output.

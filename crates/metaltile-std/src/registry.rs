@@ -130,6 +130,15 @@ fn summary(op: StdOp) -> &'static str {
             ReduceKind::Sum => "y[r] = Σ_i x[r, i]",
             ReduceKind::Max => "y[r] = max_i x[r, i], NaN if the row has a NaN",
             ReduceKind::Min => "y[r] = min_i x[r, i], NaN if the row has a NaN",
+            ReduceKind::Mean => "y[r] = Σ_i x[r, i] / n",
+            ReduceKind::Prod => "y[r] = Π_i x[r, i]",
+            ReduceKind::L1Norm => "y[r] = Σ_i |x[r, i]|",
+            ReduceKind::L2Norm => "y[r] = √Σ_i x[r, i]²",
+            ReduceKind::LogSumExp => "y[r] = ln Σ_i e^x[r, i], stable (max + ln Σ e^(x - max))",
+            ReduceKind::Var => "y[r] = Σ_i (x[r, i] - mean_r)² / max(0, n - correction) (default correction 1)",
+            ReduceKind::ArgMax => "y[r] = the first i of the largest x[r, i], or of the first NaN (i64)",
+            ReduceKind::ArgMin => "y[r] = the first i of the smallest x[r, i], or of the first NaN (i64)",
+            ReduceKind::Std => "y[r] = √(Σ_i (x[r, i] - mean_r)² / max(0, n - correction)) (default correction 1)",
         },
         StdOp::Softmax => "y[r, i] = e^(x[r, i] - max_j x[r, j]) / Σ_j e^(x[r, j] - max_j x[r, j])",
         StdOp::LogSoftmax => "y[r, i] = (x[r, i] - max_j x[r, j]) - ln Σ_j e^(x[r, j] - max_j x[r, j])",
@@ -239,11 +248,22 @@ fn binary_reference(k: BinaryKind) -> fn(f64, f64) -> f64 {
     }
 }
 
-fn reduce_reference(k: ReduceKind) -> fn(&[f64]) -> f64 {
-    match k {
-        ReduceKind::Sum => r::sum_row,
-        ReduceKind::Max => r::max_row,
-        ReduceKind::Min => r::min_row,
+/// The reference of reduction `k`, its correction taken from `p` at f32 precision.
+fn reduce_reference(k: ReduceKind, p: &OpParams) -> impl Fn(&[f64]) -> f64 {
+    let correction = p.reduce.correction as f64;
+    move |row| match k {
+        ReduceKind::Sum => r::sum_row(row),
+        ReduceKind::Max => r::max_row(row),
+        ReduceKind::Min => r::min_row(row),
+        ReduceKind::Mean => r::mean_row(row),
+        ReduceKind::Prod => r::prod_row(row),
+        ReduceKind::L1Norm => r::l1_norm_row(row),
+        ReduceKind::L2Norm => r::l2_norm_row(row),
+        ReduceKind::LogSumExp => r::logsumexp_row(row),
+        ReduceKind::Var => r::var_row(row, correction),
+        ReduceKind::Std => r::var_row(row, correction).sqrt(),
+        ReduceKind::ArgMax => r::argmax_row(row),
+        ReduceKind::ArgMin => r::argmin_row(row),
     }
 }
 
@@ -269,12 +289,14 @@ impl Entry {
                 let f = binary_reference(k);
                 HostTensor::new(&x.shape, x.data.iter().zip(arg(1)).map(|(a, b)| f(*a, *b)).collect())
             }
-            StdOp::Reduce(k) => {
-                let f = reduce_reference(k);
-                let lead = &x.shape[..x.shape.len().saturating_sub(1)];
-                let data = if x.row_len() == 0 { vec![0.0; x.row_count()] } else { x.rows().map(f).collect() };
-                HostTensor::new(lead, data)
-            }
+            // An axis the op refuses has no reference: an empty one fails any comparison.
+            StdOp::Reduce(k) => match crate::ops::axis_view(k.name(), &x.shape, params.reduce.axis) {
+                Ok(view) => {
+                    let shape = crate::ops::reduced_shape(k.name(), &x.shape, params.reduce.axis).unwrap_or_default();
+                    HostTensor::new(&shape, r::along_axis(&x.data, view, reduce_reference(k, params)))
+                }
+                Err(_) => empty.clone(),
+            },
             StdOp::Softmax => HostTensor::new(&x.shape, x.rows().flat_map(r::softmax_row).collect()),
             StdOp::LogSoftmax => HostTensor::new(&x.shape, x.rows().flat_map(r::log_softmax_row).collect()),
             StdOp::RmsNorm => {
@@ -306,7 +328,7 @@ impl Entry {
     }
 
     /// The magnitude each output element's relative tolerance applies to, when that is not the
-    /// element itself (see [`crate::testing::compare::compare_scaled`]): a row sum is exact to
+    /// element itself (see [`crate::testing::compare::compare_scaled`]): a row sum (and mean) is exact to
     /// a few roundings of its *terms*, and cancellation can make the sum itself arbitrarily
     /// small, so its error is judged against `Σ|x| / √n`, the size of a sum of `n` terms of
     /// random sign. A rotary embedding turns pairs: each output combines the pair's two inputs,
@@ -321,17 +343,23 @@ impl Entry {
             _ if !self.scales_error() => None,
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
-            _ => Some(
-                x.rows()
-                    .map(|row| row.iter().map(|v| v.abs()).sum::<f64>() / (row.len().max(1) as f64).sqrt())
-                    .collect(),
-            ),
+            // A mean is its sum's error over n.
+            StdOp::Reduce(ReduceKind::Mean) => {
+                let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
+                let scale = (view[1].max(1) as f64).powf(1.5);
+                Some(r::along_axis(&x.data, view, |lane| lane.iter().map(|v| v.abs()).sum::<f64>() / scale))
+            }
+            _ => {
+                let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
+                let root_n = (view[1].max(1) as f64).sqrt();
+                Some(r::along_axis(&x.data, view, |lane| lane.iter().map(|v| v.abs()).sum::<f64>() / root_n))
+            }
         }
     }
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
-        matches!(self.op, StdOp::Reduce(ReduceKind::Sum) | StdOp::Rope(_) | StdOp::Gemv(_))
+        matches!(self.op, StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean) | StdOp::Rope(_) | StdOp::Gemv(_))
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

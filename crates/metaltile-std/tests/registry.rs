@@ -77,7 +77,8 @@ fn the_library_has_every_op_once() {
         .copied()
         .chain(["add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder", "fmod", "logaddexp"])
         .chain(["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"])
-        .chain(["sum_rows", "max_rows", "min_rows"])
+        .chain(["sum_rows", "max_rows", "min_rows", "mean_rows", "prod_rows", "l1_norm_rows", "l2_norm_rows"])
+        .chain(["logsumexp_rows", "var_rows", "std_rows", "argmax_rows", "argmin_rows"])
         .chain(["softmax", "log_softmax", "rms_norm", "layer_norm", "rope", "rope_interleaved"])
         .chain(["gemv", "gemv_t", "gemv_masked"])
         .chain(["swiglu", "geglu", "geglu_tanh", "clip", "fma", "where_select", "add_mul"])
@@ -227,8 +228,9 @@ fn quick_bench_times_every_kernel() {
         dtypes: vec![DType::F32],
         ..BenchOptions::default()
     };
+    // The norm family and, by name, the l1 and l2 norm reductions.
     let results = bench::run(&dev, Some("norm"), &opts);
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), 4);
     for r in &results {
         assert!(r.error.is_none(), "{r:?}");
         assert!(r.median_us > 0.0 && r.min_us <= r.median_us && r.gbps > 0.0, "{r:?}");

@@ -4,14 +4,17 @@
 //! Elementwise ops share one skeleton ([`elementwise`]); row ops share the layout, loads,
 //! stores and reductions of [`rows`]. `docs/perf-notes.md` gives each family's plans.
 
+pub mod arg;
 pub mod binary;
 pub mod broadcast;
 pub mod cast;
+pub mod columns;
 pub mod copy;
 pub mod elementwise;
 pub mod fused;
 pub mod gemv;
 pub mod helpers;
+pub mod moments;
 pub mod norm;
 pub mod reduce;
 pub mod rope;

@@ -69,8 +69,20 @@ fn check(dev: &Device, op: StdOp, dtype: DType, shape: &[usize], kind: CaseKind,
 }
 
 const ROW_OPS: [StdOp; 4] = [StdOp::Softmax, StdOp::LogSoftmax, StdOp::RmsNorm, StdOp::LayerNorm];
-const REDUCE_OPS: [StdOp; 3] =
-    [StdOp::Reduce(ReduceKind::Sum), StdOp::Reduce(ReduceKind::Max), StdOp::Reduce(ReduceKind::Min)];
+const REDUCE_OPS: [StdOp; 12] = [
+    StdOp::Reduce(ReduceKind::Sum),
+    StdOp::Reduce(ReduceKind::Max),
+    StdOp::Reduce(ReduceKind::Min),
+    StdOp::Reduce(ReduceKind::Mean),
+    StdOp::Reduce(ReduceKind::Prod),
+    StdOp::Reduce(ReduceKind::L1Norm),
+    StdOp::Reduce(ReduceKind::L2Norm),
+    StdOp::Reduce(ReduceKind::LogSumExp),
+    StdOp::Reduce(ReduceKind::Var),
+    StdOp::Reduce(ReduceKind::Std),
+    StdOp::Reduce(ReduceKind::ArgMax),
+    StdOp::Reduce(ReduceKind::ArgMin),
+];
 
 fn registers(per_thread: u32, tpr: u32) -> Forced {
     Forced::Row(RowStrategy::Registers { per_thread, tpr })

@@ -5,12 +5,14 @@
 mod binary;
 mod fused;
 mod gemv;
+mod reduce;
 mod rope;
 mod unary;
 
 pub use binary::*;
 pub use fused::*;
 pub use gemv::*;
+pub use reduce::*;
 pub use rope::*;
 pub use unary::*;
 

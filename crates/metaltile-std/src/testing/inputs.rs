@@ -3,7 +3,7 @@
 
 use super::rng::Rng;
 use super::{Case, CaseKind};
-use crate::ops::{BinaryKind, StdOp, UnaryKind};
+use crate::ops::{BinaryKind, ReduceKind, StdOp, UnaryKind};
 use crate::tensor::HostTensor;
 
 /// Where the random values of one input come from.
@@ -46,6 +46,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
             (k, _) if k.is_test() => Domain::Uniform(-2.0, 2.0),
             _ => Domain::Uniform(-5.0, 5.0),
         },
+        // Factors near 1, so that products of thousands stay in range.
+        StdOp::Reduce(ReduceKind::Prod) => Domain::SignedMagnitude(0.9, 1.1),
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),

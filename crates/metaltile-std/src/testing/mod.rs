@@ -11,6 +11,7 @@ mod copy;
 mod fused;
 mod gemv;
 pub mod inputs;
+mod reduce;
 pub mod rng;
 mod rope;
 
@@ -171,6 +172,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
         for (shape, seed, kind, label) in plan_cases(entry.op) {
             out.push(Case { dtype, shape, seed, kind, label: label.to_string(), params: OpParams::default() });
         }
+    }
+    if let StdOp::Reduce(k) = entry.op {
+        out.extend(reduce::cases(k));
     }
     out
 }
