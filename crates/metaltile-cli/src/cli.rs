@@ -110,7 +110,7 @@ pub struct InspectArgs {
 /// `tile test`.
 #[derive(Debug, Args)]
 pub struct TestArgs {
-    /// Only the kernel of this name, else kernels of this family or whose name contains this text.
+    /// Only the kernel of this name, else the family of this name, else kernels whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
     #[arg(long, default_value = "auto", help = BACKEND_HELP)]
@@ -144,7 +144,7 @@ pub struct RunArgs {
 /// `tile bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Only the kernel of this name, else kernels of this family or whose name contains this text.
+    /// Only the kernel of this name, else the family of this name, else kernels whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
     #[arg(long, default_value = "auto", help = BACKEND_HELP)]

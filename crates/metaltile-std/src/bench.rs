@@ -521,8 +521,7 @@ mod tests {
     #[test]
     fn cases_follow_the_filter_dtypes_and_shapes() {
         let opts = BenchOptions { dtypes: vec![DType::F32, DType::BF16], ..BenchOptions::default() };
-        // A whole name selects that kernel alone ("norm" would also select the l1 and l2 norm
-        // reductions, by name).
+        // A whole name selects that kernel alone.
         let cs = cases(Some("softmax"), &opts);
         assert_eq!(cs.len(), 2 * 3);
         assert!(cs.iter().any(|c| c.shape == [32, 393_216] && c.dtype == DType::BF16));

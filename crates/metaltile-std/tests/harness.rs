@@ -111,6 +111,9 @@ fn filters_select_families_and_names() {
     assert_eq!(names("expm"), vec!["expm1"]);
     assert_eq!(names("sigmoid"), vec!["sigmoid"]);
     assert_eq!(names("sigm"), vec!["sigmoid", "logsigmoid", "hardsigmoid"]);
+    // A family's name picks that family alone, not the kernels whose names contain it.
+    assert_eq!(names("norm"), vec!["rms_norm", "layer_norm"]);
+    assert_eq!(names("norm_rows"), vec!["l1_norm_rows", "l2_norm_rows"]);
     let dev = Device::cpu();
     let mut seen = 0;
     let results = run_suite(&dev, Some("gelu_tanh"), &mut |_| seen += 1);

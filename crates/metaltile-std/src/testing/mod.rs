@@ -274,11 +274,13 @@ pub fn run_case(dev: &Device, entry: &Entry, case: &Case) -> CaseResult {
 }
 
 /// True when `filter` selects `entry`: a kernel's whole name selects that kernel alone
-/// (`exp`, not also `exp2` and `expm1`); any other text, a family or a part of a name.
+/// (`exp`, not also `exp2` and `expm1`), a family's name that family alone (`norm`, not also
+/// `l2_norm_rows`); any other text, every kernel whose name contains it.
 pub fn selects(filter: Option<&str>, entry: &Entry) -> bool {
     filter.is_none_or(|f| match registry::find(f) {
         Some(named) => named.name() == entry.name(),
-        None => entry.family == f || entry.name().contains(f),
+        None if registry::all().iter().any(|e| e.family == f) => entry.family == f,
+        None => entry.name().contains(f),
     })
 }
 
