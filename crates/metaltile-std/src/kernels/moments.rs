@@ -7,8 +7,8 @@
 //! - The split plan: `layer_norm_stats` stores each chunk's (mean, M2), and
 //!   `moments_rows_finish` merges a row's chunks, one threadgroup per row.
 
-use super::norm::span_mean_m2;
-use super::rows::{add, index_in_row, row_of, row_reduce};
+use super::norm::{chunk_moments, span_mean_m2};
+use super::rows::{index_in_row, row_of};
 use metaltile::prelude::*;
 
 /// The variance `m2 / max(0, n - correction)`, or its square root when `root`.
@@ -57,20 +57,7 @@ pub fn moments_rows_finish<T: Float>(
 ) {
     let row = group_id().x;
     let tpr = group_size().x;
-    let mut total = 0.0f32;
-    for c in (local_id().x..chunks).step_by(tpr) {
-        let count = (n - c * chunk_len).min(chunk_len) as f32;
-        total += count * part[(row * chunks + c) * 2];
-    }
-    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
-    let mut m2 = 0.0f32;
-    for c in (local_id().x..chunks).step_by(tpr) {
-        let count = (n - c * chunk_len).min(chunk_len) as f32;
-        let [chunk_mean, chunk_m2] = load2(&part, (row * chunks + c) * 2);
-        let d = chunk_mean - mean;
-        m2 += chunk_m2 + count * d * d;
-    }
-    let row_m2 = row_reduce(m2, tpr, 0.0, add);
+    let [_, row_m2] = chunk_moments(part, row, chunks, n, chunk_len, tpr);
     if local_id().x == 0 {
         y[row] = spread(row_m2, n, correction, root == 1) as T;
     }

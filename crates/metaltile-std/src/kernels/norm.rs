@@ -465,6 +465,28 @@ pub fn layer_norm_stats<T: Float>(x: &[T], part: &mut [f32], n: u32, chunk_len: 
     }
 }
 
+/// Row `row`'s mean and sum of squared deviations (M2) from its `chunks` partials in `part`
+/// (each chunk's mean and M2, `chunk_len` columns but the last): the chunk means weighted by
+/// their counts, then Chan's combination of the M2s around the row mean. Every thread of the
+/// row's `tpr` gets both.
+#[helper]
+pub fn chunk_moments(part: &[f32], row: u32, chunks: u32, n: u32, chunk_len: u32, tpr: u32) -> [f32; 2] {
+    let mut total = 0.0f32;
+    for c in (local_id().x..chunks).step_by(tpr) {
+        let count = (n - c * chunk_len).min(chunk_len) as f32;
+        total += count * part[(row * chunks + c) * 2];
+    }
+    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
+    let mut m2 = 0.0f32;
+    for c in (local_id().x..chunks).step_by(tpr) {
+        let count = (n - c * chunk_len).min(chunk_len) as f32;
+        let [chunk_mean, chunk_m2] = load2(&part, (row * chunks + c) * 2);
+        let d = chunk_mean - mean;
+        m2 += chunk_m2 + count * d * d;
+    }
+    [mean, row_reduce(m2, tpr, 0.0, add)]
+}
+
 /// Pass 2 of the split layer_norm: the row's mean and variance from its chunks' (mean,
 /// M2), then chunk `c` normalized.
 #[kernel]
@@ -481,20 +503,8 @@ pub fn layer_norm_apply<T: Float>(
     let row = group_id().y;
     let chunks = num_groups().x;
     let tpr = group_size().x;
-    let mut total = 0.0f32;
-    for c in (local_id().x..chunks).step_by(tpr) {
-        let count = (n - c * chunk_len).min(chunk_len) as f32;
-        total += count * part[(row * chunks + c) * 2];
-    }
-    let mean = row_reduce(total, tpr, 0.0, add) / n as f32;
-    let mut m2 = 0.0f32;
-    for c in (local_id().x..chunks).step_by(tpr) {
-        let count = (n - c * chunk_len).min(chunk_len) as f32;
-        let [chunk_mean, chunk_m2] = load2(&part, (row * chunks + c) * 2);
-        let d = chunk_mean - mean;
-        m2 += chunk_m2 + count * d * d;
-    }
-    let scale = (row_reduce(m2, tpr, 0.0, add) / n as f32 + eps).rsqrt();
+    let [mean, m2] = chunk_moments(part, row, chunks, n, chunk_len, tpr);
+    let scale = (m2 / n as f32 + eps).rsqrt();
     let [lo, hi] = chunk_span(n, chunk_len);
     layer_span_any(x, w, b, y, row * n, lo, hi, tpr, n, mean, scale);
 }
