@@ -52,6 +52,11 @@ except Exception as e:  # noqa: BLE001
 
 DTYPES = {"f32": mx.float32, "f16": mx.float16, "bf16": mx.bfloat16}
 NPY = {"f32": np.float32, "f16": np.float16, "bf16": np.uint16}
+CAST_TO = {
+    "f32": mx.float32, "f16": mx.float16, "bf16": mx.bfloat16, "i8": mx.int8, "u8": mx.uint8,
+    "i16": mx.int16, "u16": mx.uint16, "i32": mx.int32, "u32": mx.uint32, "i64": mx.int64,
+    "u64": mx.uint64, "bool": mx.bool_,
+}
 
 
 def _cbrt(x):
@@ -76,6 +81,12 @@ def _logical_or(a, b):
 
 def _logical_xor(a, b):
     return mx.not_equal(a != 0, b != 0)
+
+
+def _add_mul(a, b, c):
+    """The residual add returning its sum, then the scale."""
+    s = a + b
+    return s, s * c
 
 
 def _hardsigmoid(x):
@@ -106,19 +117,6 @@ PLAIN = {
     "eq": mx.equal, "ne": mx.not_equal, "lt": mx.less, "le": mx.less_equal, "gt": mx.greater,
     "ge": mx.greater_equal, "logical_and": _logical_and, "logical_or": _logical_or,
     "logical_xor": _logical_xor,
-    "sum_rows": lambda x: mx.sum(x, axis=-1),
-    "max_rows": lambda x: mx.max(x, axis=-1),
-    "min_rows": lambda x: mx.min(x, axis=-1),
-    "mean_rows": lambda x: mx.mean(x, axis=-1),
-    "prod_rows": lambda x: mx.prod(x, axis=-1),
-    "l1_norm_rows": lambda x: mx.sum(mx.abs(x), axis=-1),
-    "l2_norm_rows": lambda x: mx.sqrt(mx.sum(mx.square(x), axis=-1)),
-    "logsumexp_rows": lambda x: mx.logsumexp(x, axis=-1),
-    "argmax_rows": lambda x: mx.argmax(x, axis=-1),
-    "argmin_rows": lambda x: mx.argmin(x, axis=-1),
-    # At the library's default correction (ddof) of 1.
-    "var_rows": lambda x: mx.var(x, axis=-1, ddof=1),
-    "std_rows": lambda x: mx.std(x, axis=-1, ddof=1),
     # The library (and torch) accumulate a softmax of f16/bf16 in f32; precise=True asks MLX for
     # the same instead of accumulating in the input's type.
     "softmax": lambda x: mx.softmax(x, axis=-1, precise=True),
@@ -133,6 +131,44 @@ PLAIN = {
     # MLX arrays are immutable and it has no copy op: adding zero reads and writes each element
     # once, which is what a copy moves.
     "copy": lambda x: x + 0,
+    # The fused ops as a user writes them unfused (mx.compile fuses them).
+    "swiglu": lambda g, u: nn.silu(g) * u,
+    "geglu": lambda g, u: nn.gelu(g) * u,
+    "geglu_tanh": lambda g, u: nn.gelu_approx(g) * u,
+    "where_select": mx.where,
+    "add_mul": _add_mul,
+    **{f"cast_{d}": (lambda t: lambda x: x.astype(t))(t) for d, t in CAST_TO.items()},
+}
+
+
+def _reduction(fold):
+    """A reduction along the `axis` parameter (default the last), as the library's."""
+    return lambda p: lambda x: fold(x, int(p.get("axis", -1)))
+
+
+def _moment(fold):
+    """var/std along `axis` with the `correction` parameter (MLX calls it ddof; default 1 as
+    the library's and torch's)."""
+    return lambda p: lambda x: fold(x, axis=int(p.get("axis", -1)), ddof=int(float(p.get("correction", 1))))
+
+
+AXIS = {"axis"}
+# Ops with parameters: name -> (the parameters they take, params -> the MLX call).
+WITH_PARAMS = {
+    "sum_rows": (AXIS, _reduction(lambda x, a: mx.sum(x, axis=a))),
+    "max_rows": (AXIS, _reduction(lambda x, a: mx.max(x, axis=a))),
+    "min_rows": (AXIS, _reduction(lambda x, a: mx.min(x, axis=a))),
+    "mean_rows": (AXIS, _reduction(lambda x, a: mx.mean(x, axis=a))),
+    "prod_rows": (AXIS, _reduction(lambda x, a: mx.prod(x, axis=a))),
+    "l1_norm_rows": (AXIS, _reduction(lambda x, a: mx.sum(mx.abs(x), axis=a))),
+    "l2_norm_rows": (AXIS, _reduction(lambda x, a: mx.sqrt(mx.sum(mx.square(x), axis=a)))),
+    "logsumexp_rows": (AXIS, _reduction(lambda x, a: mx.logsumexp(x, axis=a))),
+    "argmax_rows": (AXIS, _reduction(lambda x, a: mx.argmax(x, axis=a))),
+    "argmin_rows": (AXIS, _reduction(lambda x, a: mx.argmin(x, axis=a))),
+    "var_rows": (AXIS | {"correction"}, _moment(mx.var)),
+    "std_rows": (AXIS | {"correction"}, _moment(mx.std)),
+    "clip": ({"min", "max"}, lambda p: lambda x: mx.clip(x, float(p.get("min", -1.0)), float(p.get("max", 1.0)))),
+    "fma": ({"scale", "shift"}, lambda p: lambda x: x * float(p.get("scale", 1.0)) + float(p.get("shift", 0.0))),
 }
 # Ops with an `eps`: name -> eps -> the MLX call.
 WITH_EPS = {
@@ -147,7 +183,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in proto.DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(proto.DTYPES)}")
-    if op not in PLAIN and op not in WITH_EPS and op not in proto.ROPE:
+    if op not in PLAIN and op not in WITH_EPS and op not in WITH_PARAMS and op not in proto.ROPE:
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 
@@ -183,20 +219,25 @@ def op_fn(op, params, head_dim=None):
     ignored: the figures would be of another function."""
     if op in proto.ROPE:
         return rope_fn(op, params, head_dim)
-    takes = {"eps"} if op in WITH_EPS else set()
+    takes = {"eps"} if op in WITH_EPS else WITH_PARAMS[op][0] if op in WITH_PARAMS else set()
     extra = sorted(set(params) - takes)
     if extra:
         raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
     if op in WITH_EPS:
         return WITH_EPS[op](float(params.get("eps", DEFAULT_EPS)))
+    if op in WITH_PARAMS:
+        return WITH_PARAMS[op][1](params)
     return PLAIN[op]
 
 
 def load(path, dtype):
-    a = np.load(path)
+    a = np.ascontiguousarray(np.load(path))
+    if a.dtype == np.bool_:
+        # A condition (where_select): bool whatever the op's dtype.
+        return mx.array(a)
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")
-    x = mx.array(np.ascontiguousarray(a))
+    x = mx.array(a)
     # bf16 travels as its raw bits: reinterpret, no rounding on the way.
     return x.view(mx.bfloat16) if dtype == "bf16" else x
 
@@ -213,13 +254,17 @@ def inputs(req, dtype):
     return xs
 
 
-def save(y, dtype, path):
-    want = DTYPES[dtype]
-    if y.dtype == mx.bool_:
-        y = y.astype(want)
-    if y.dtype != want:
-        raise ValueError(f"the output is {y.dtype}, expected {want}")
-    a = np.array(y.view(mx.uint16)) if dtype == "bf16" else np.array(y)
+# MLX returns argmax/argmin as uint32; the library (and torch) as int64.
+INDEX_OPS = ("argmax_rows", "argmin_rows")
+
+
+def save(y, op, path):
+    """The output by its own dtype (a comparison of bf16 inputs is bool, a cast is its
+    destination's); of several outputs the first (add_mul's sum), as the bench compares."""
+    y = y[0] if isinstance(y, tuple) else y
+    if op in INDEX_OPS:
+        y = y.astype(mx.int64)
+    a = np.array(y.view(mx.uint16)) if y.dtype == mx.bfloat16 else np.array(y)
     with open(path, "wb") as f:
         np.save(f, a)
 
@@ -294,7 +339,7 @@ def run(req):
     if path:
         y = fn(*xs)
         mx.eval(y)
-        save(y, dtype, path)
+        save(y, op, path)
         reply["output"] = {"path": path}
     del xs
     # Freed buffers stay in MLX's cache; the next request may need the memory (2^28 elements).

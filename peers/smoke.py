@@ -179,6 +179,21 @@ MLX_ROWS = {
     "rms_norm": ([[ROWS, COLS], [COLS]], [(-3, 3), (0.5, 1.5)], lambda x, w: rms_norm(x, w, EPS)),
     "layer_norm": ([[ROWS, COLS], [COLS], [COLS]], [(-3, 3), (0.5, 1.5), (-1, 1)],
                    lambda x, w, b: layer_norm(x, w, b, EPS)),
+    "mean_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.mean(axis=-1)),
+    "l2_norm_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: np.sqrt((x * x).sum(axis=-1))),
+    "logsumexp_rows": ([[ROWS, COLS]], [(-8, 8)], lambda x: np.log(np.exp(x).sum(axis=-1))),
+    # The library's default correction of 1.
+    "var_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.var(axis=-1, ddof=1)),
+    "std_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.std(axis=-1, ddof=1)),
+    # Saved as int64, as the library's indices.
+    "argmax_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.argmax(axis=-1).astype(np.float64)),
+    "argmin_rows": ([[ROWS, COLS]], [(-4, 4)], lambda x: x.argmin(axis=-1).astype(np.float64)),
+    # The fused ops at their default parameters (clip to [-1, 1], fma x * 1 + 0).
+    "swiglu": ([[ROWS, COLS], [ROWS, COLS]], [(-5, 5), (-5, 5)], lambda g, u: g / (1 + np.exp(-g)) * u),
+    "geglu": ([[ROWS, COLS], [ROWS, COLS]], [(-5, 5), (-5, 5)],
+              lambda g, u: 0.5 * g * (1 + erf(g / math.sqrt(2))) * u),
+    "clip": ([[ROWS, COLS]], [(-3, 3)], lambda x: np.clip(x, -1, 1)),
+    "fma": ([[ROWS, COLS]], [(-3, 3)], lambda x: x),
 }
 
 
@@ -223,7 +238,7 @@ def main():
         nbytes = sum(v.size for v in values) * ELEM[dtype] + want.size * ELEM[dtype]
         requests.append({
             "op": op, "shapes": shapes, "dtype": dtype, "seed": 1,
-            "params": {"eps": EPS} if "norm" in op else {},
+            "params": {"eps": EPS} if op in ("rms_norm", "layer_norm") else {},
             "runs": 20, "warmup": 3, "flush_bytes": 256 << 20, "modes": modes,
             "inputs": {"path": d, "names": names}, "output_path": os.path.join(d, f"{peer}_y.npy"),
         })
