@@ -165,6 +165,10 @@ pub struct BenchArgs {
     /// `looped`, `split:CHUNKS` (softmax, norms), `rows:TPR`, `split:CHUNKS` (row reductions).
     #[arg(long, value_name = "STRATEGY")]
     pub strategy: Option<String>,
+    /// A parameter of the ops, NAME=VALUE (e.g. `axis=0` to reduce columns, `eps=1e-6`), set on
+    /// the selected ops that take it (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
     /// Timed runs per shape (the median is reported).
     #[arg(long, default_value_t = 50)]
     pub runs: usize,

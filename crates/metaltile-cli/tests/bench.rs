@@ -351,3 +351,19 @@ fn the_whole_cpu_bench_stays_quick_and_correct() {
     assert_eq!(j["flush_bytes"], 0, "the interpreter has no cache to flush");
     assert!(j["copy"]["gbps"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn params_set_the_ops_that_take_them_and_are_recorded() {
+    // axis=0 of 64×32 folds the columns: 32 sums written, not 64.
+    let v = run_json(&["--filter", "sum_rows", "--dtype", "f32", "--shape", "64x32", "--param", "axis=0"]);
+    let r = &v["results"][0];
+    assert_eq!(r["params"], json!({"axis": 0.0}), "{r}");
+    assert_eq!(r["bytes"], json!((64 * 32 + 32) * 4), "{r}");
+    assert_eq!(r["check"]["passed"], json!(true), "{r}");
+    assert!(run_text(&["--filter", "sum_rows", "--dtype", "f32", "--shape", "64x32", "--param", "axis=0"])
+        .contains("64×32 axis=0"));
+    // A parameter no selected kernel takes would time the defaults under its name.
+    let o = tile(&["bench", "--backend", "cpu", "--filter", "exp", "--param", "axis=0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no selected kernel takes `axis`"));
+}

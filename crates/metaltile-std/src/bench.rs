@@ -24,6 +24,7 @@ use crate::ops::{OpParams, StdOp, Strategy};
 use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::tensor::HostTensor;
+use std::collections::BTreeMap;
 
 use crate::testing::{check_outputs, inputs, selects, Case, CaseKind};
 use metaltile_ir::{DType, FLOAT_DTYPES};
@@ -66,7 +67,7 @@ impl BenchSize {
 }
 
 /// What to time.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BenchOptions {
     /// Untimed runs before timing.
     pub warmup: usize,
@@ -79,6 +80,9 @@ pub struct BenchOptions {
     pub shapes: Option<Vec<Vec<usize>>>,
     /// The launch strategy of row ops, instead of the planner's.
     pub strategy: Option<Strategy>,
+    /// Parameters of the ops (as [`StdOp::params`] names them), each set on the ops that take
+    /// it; the others keep their defaults.
+    pub params: Vec<(String, f32)>,
 }
 
 impl Default for BenchOptions {
@@ -90,6 +94,7 @@ impl Default for BenchOptions {
             dtypes: BenchSize::Full.default_dtypes(),
             shapes: None,
             strategy: None,
+            params: Vec::new(),
         }
     }
 }
@@ -137,6 +142,9 @@ pub struct BenchResult {
     pub strategy: Option<String>,
     /// Set when the kernel could not be run at this shape; the times are then 0.
     pub error: Option<String>,
+    /// The op's parameters set by the bench options (e.g. `axis`); the others had their defaults.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, f64>,
 }
 
 /// The shapes a kernel is timed at. Full: elementwise ops at 2^28 elements and a mid size,
@@ -280,7 +288,12 @@ impl Bench {
     fn try_measure(&self, case: &BenchCase) -> Result<Measured> {
         let (dev, op, dtype) = (&self.dev, case.entry.op, case.dtype);
         let kind = input_kind(case);
-        let params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
+        let mut params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
+        for (name, value) in self.opts.params.iter().filter(|(n, _)| op.params().contains(&n.as_str())) {
+            if let Some(slot) = params.slot(name) {
+                *slot = *value;
+            }
+        }
         let spec = Case { dtype, shape: case.shape.clone(), seed: SEED, kind, label: "bench".into(), params };
         let buffers = crate::testing::upload(dev, op, dtype, &inputs::generate(op, &spec))?;
         let plan = op.plan(dev, &buffers.iter().collect::<Vec<_>>(), &params)?;
@@ -310,6 +323,13 @@ impl Bench {
             flushed: flusher.is_some(),
             check,
             strategy: op.strategy(dtype, &case.shape, &params).map(|s| s.to_string()),
+            params: self
+                .opts
+                .params
+                .iter()
+                .filter(|(n, _)| op.params().contains(&n.as_str()))
+                .map(|(n, v)| (n.clone(), f64::from(*v)))
+                .collect(),
             ..self.blank(case)
         };
         let names = op.inputs().iter().copied();

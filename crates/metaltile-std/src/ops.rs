@@ -752,6 +752,8 @@ impl StdOp {
             | StdOp::Fused(_)
             | StdOp::Copy
             | StdOp::Cast(_) => None,
+            // Along an inner axis there is one plan, the column kernel: no row strategy to name.
+            StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))

@@ -21,8 +21,10 @@ use metaltile_std::bench::{
     cases, gbps, Bench, BenchCase, BenchOptions, BenchResult, BenchSize, CaseData, Method, SEED,
 };
 use metaltile_std::ops::Strategy;
+use metaltile_std::registry;
 use metaltile_std::tensor::HostTensor;
 use metaltile_std::testing::compare::compare_scaled;
+use metaltile_std::testing::selects;
 use peer::Peer;
 use protocol::{Inputs, ModeResult, Request, SeedInputs, COPY_OP};
 use report::{CopyReport, PeerRow, PeerStatus, PeerTiming, Report, Row, FORMAT};
@@ -115,6 +117,25 @@ fn strategy(args: &BenchArgs) -> Result<Option<Strategy>, CliError> {
         .transpose()
 }
 
+/// The `--param` values; each must be taken by at least one selected op, else the bench
+/// would time the defaults while the user reads the figures as the parameter's.
+fn params(args: &BenchArgs) -> Result<Vec<(String, f32)>, CliError> {
+    let consts = super::run::params(&args.params)?;
+    let selected: Vec<_> = registry::all().into_iter().filter(|e| selects(args.filter.as_deref(), e)).collect();
+    let mut out = Vec::new();
+    for (name, value) in &consts.0 {
+        // The argument as given, for the message (the map holds them by name).
+        let arg = args.params.iter().find(|a| a.split('=').next() == Some(name.as_str())).cloned().unwrap_or_default();
+        let bad = |msg: String| CliError::BadArg { flag: "--param", arg: arg.clone(), msg };
+        if !selected.iter().any(|e| e.op.params().contains(&name.as_str())) {
+            return Err(bad(format!("no selected kernel takes `{name}` (`tile list` shows each kernel's parameters)")));
+        }
+        let v = value.to_constant(name, DType::F32).map_err(|e| bad(e.to_string()))?;
+        out.push((name.clone(), v.as_f64() as f32));
+    }
+    Ok(out)
+}
+
 /// The peers to start: those asked for, else the backend's usual one (torch on CUDA, mlx on
 /// Metal, none on the CPU). `none` turns them off.
 fn peer_words(args: &BenchArgs, kind: BackendKind) -> Vec<String> {
@@ -148,6 +169,7 @@ fn measure(args: &BenchArgs, json: bool) -> Result<Report, CliError> {
         dtypes: dtypes(args, size)?,
         shapes: shapes(args)?,
         strategy: strategy(args)?,
+        params: params(args)?,
     };
     let mut method = Method::for_device(&dev);
     if let Some(mib) = args.flush_mib {

@@ -89,7 +89,7 @@ fn load_inputs(
 }
 
 /// `--param NAME=VALUE` values; the op's planning refuses names it does not take.
-fn params(args: &[String]) -> Result<ConstArgs, CliError> {
+pub(crate) fn params(args: &[String]) -> Result<ConstArgs, CliError> {
     let mut out = ConstArgs::new();
     for arg in args {
         let (name, value) = select::name_value("--param", "NAME=VALUE", arg)?;

@@ -53,8 +53,9 @@ fn timed(r: &Row) -> bool {
     r.ours.error.is_none() && r.ours.gbps > 0.0
 }
 
-fn key(r: &Row) -> (&str, &str, &[usize]) {
-    (&r.ours.kernel, &r.ours.dtype, &r.ours.shape)
+/// Kernel, dtype, shape and parameters (a column reduction is not its row reduction).
+fn key(r: &Row) -> String {
+    row_name(&r.ours)
 }
 
 /// Compare `new` with `old`, matching rows by kernel, dtype and shape.

@@ -2,7 +2,7 @@
 //! dtype × shape with each peer's columns, the per-family geometric means, then the notes.
 
 use super::diff::{Diff, Verdict, THRESHOLD};
-use super::report::{label, shape_text, Report, Row};
+use super::report::{case_text, label, Report, Row};
 use crate::table::Table;
 
 /// A duration given in µs, in the unit that keeps it readable.
@@ -101,7 +101,7 @@ pub fn report_text(r: &Report) -> String {
     for row in &r.results {
         let o = &row.ours;
         let timed = o.error.is_none();
-        let mut cells = vec![o.kernel.clone(), o.dtype.clone(), shape_text(&o.shape)];
+        let mut cells = vec![o.kernel.clone(), o.dtype.clone(), case_text(o)];
         if any_plan {
             cells.push(o.strategy.clone().unwrap_or_default());
         }

@@ -182,7 +182,13 @@ pub fn family_summary(rows: &[Row], columns: &[(String, String)]) -> Vec<FamilyS
 
 /// `kernel dtype shape`, naming a row in notes and diffs.
 pub fn row_name(r: &BenchResult) -> String {
-    format!("{} {} {}", r.kernel, r.dtype, shape_text(&r.shape))
+    format!("{} {} {}", r.kernel, r.dtype, case_text(r))
+}
+
+/// The row's shape and the parameters it was timed with: `4096×8192 axis=0`.
+pub fn case_text(r: &BenchResult) -> String {
+    let params = r.params.iter().map(|(n, v)| format!(" {n}={v}"));
+    std::iter::once(shape_text(&r.shape)).chain(params).collect()
 }
 
 /// `4096×8192`.
