@@ -14,7 +14,8 @@
 
 use super::rows::{
     add, chunk_cols, chunk_span, chunk_valid, get4, index_in_row, load_row_slice, load_tile, map4, reduce4, row_of,
-    row_reduce, same, set4, span_reduce, square, store_row_slice, store_tile, tile_valid, wide, TILE_CHUNKS,
+    row_reduce, same, set4, span_reduce, span_reduce_in, square, store_row_slice, store_tile, tile_span, tile_valid,
+    tiles_per_step, wide, TILE_CHUNKS,
 };
 use metaltile::prelude::*;
 
@@ -110,13 +111,24 @@ pub fn span_moments<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, w
 #[helper]
 pub fn span_centered_squares<T: Float>(x: &[T], start: u32, lo: u32, hi: u32, tpr: u32, width: u32, mean: f32) -> f32 {
     let mut q = 0.0f32;
-    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
-        let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, width, true);
-        q += (centered_squares4(v0, k0, mean) + centered_squares4(v1, k1, mean))
-            + (centered_squares4(v2, k2, mean) + centered_squares4(v3, k3, mean));
+    let span = tile_span(tpr);
+    let tiles = tiles_per_step(width);
+    for base in (lo..hi).step_by(tiles * span) {
+        q += tile_centered_squares(x, start, base, hi, tpr, width, mean);
+        if tiles > 1 {
+            q += tile_centered_squares(x, start, base + span, hi, tpr, width, mean);
+        }
     }
     q
+}
+
+/// Σ (x - mean)² over the tile at `base`.
+#[helper]
+fn tile_centered_squares<T: Float>(x: &[T], start: u32, base: u32, hi: u32, tpr: u32, width: u32, mean: f32) -> f32 {
+    let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+    let [k0, k1, k2, k3] = tile_valid(base, tpr, hi, width, true);
+    (centered_squares4(v0, k0, mean) + centered_squares4(v1, k1, mean))
+        + (centered_squares4(v2, k2, mean) + centered_squares4(v3, k3, mean))
 }
 
 /// The (mean, M2) of a whole row `x[start .. start + n)` in two exact passes (the mean, then
@@ -133,12 +145,7 @@ pub fn row_mean_m2<T: Float>(x: &[T], start: u32, n: u32, tpr: u32, width: u32) 
 /// This thread's Σ x over its columns of the row (layout `width`).
 #[helper]
 fn span_reduce_at<T: Float>(x: &[T], start: u32, n: u32, tpr: u32, width: u32) -> f32 {
-    let mut acc = 0.0f32;
-    for base in (0..n).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [v0, v1, v2, v3] = load_tile(x, start, base, tpr, n, width, true, 0.0);
-        acc += (reduce4(v0, add) + reduce4(v1, add)) + (reduce4(v2, add) + reduce4(v3, add));
-    }
-    acc
+    span_reduce_in(x, start, 0, n, tpr, width, true, 0.0, same, add)
 }
 
 /// The (mean, M2) of `count` values of a row (or chunk) from its threads' moments.
@@ -193,15 +200,27 @@ pub fn rms_span<T: Float>(
     width: u32,
     scale: f32,
 ) {
-    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
-        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
-        let y0 = scaled4(x0, w0, scale);
-        let y1 = scaled4(x1, w1, scale);
-        let y2 = scaled4(x2, w2, scale);
-        let y3 = scaled4(x3, w3, scale);
-        store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
+    let span = tile_span(tpr);
+    let tiles = tiles_per_step(width);
+    for base in (lo..hi).step_by(tiles * span) {
+        rms_tile(x, w, y, start, base, hi, tpr, width, scale);
+        if tiles > 1 {
+            rms_tile(x, w, y, start, base + span, hi, tpr, width, scale);
+        }
     }
+}
+
+/// `y = x · scale · w` over the tile at `base`.
+#[helper]
+#[allow(clippy::too_many_arguments)]
+fn rms_tile<T: Float>(x: &[T], w: &[T], y: &mut [T], start: u32, base: u32, hi: u32, tpr: u32, width: u32, scale: f32) {
+    let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+    let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
+    let y0 = scaled4(x0, w0, scale);
+    let y1 = scaled4(x1, w1, scale);
+    let y2 = scaled4(x2, w2, scale);
+    let y3 = scaled4(x3, w3, scale);
+    store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
 }
 
 /// [`rms_span`] in the layout of rows of `row_len`, decided once per launch.
@@ -241,16 +260,40 @@ pub fn layer_span<T: Float>(
     mean: f32,
     scale: f32,
 ) {
-    for base in (lo..hi).step_by(tpr * 4 * TILE_CHUNKS) {
-        let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
-        let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
-        let [b0, b1, b2, b3] = load_tile(b, 0, base, tpr, hi, width, true, 0.0);
-        let y0 = affine4(x0, w0, b0, mean, scale);
-        let y1 = affine4(x1, w1, b1, mean, scale);
-        let y2 = affine4(x2, w2, b2, mean, scale);
-        let y3 = affine4(x3, w3, b3, mean, scale);
-        store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
+    let span = tile_span(tpr);
+    let tiles = tiles_per_step(width);
+    for base in (lo..hi).step_by(tiles * span) {
+        layer_tile(x, w, b, y, start, base, hi, tpr, width, mean, scale);
+        if tiles > 1 {
+            layer_tile(x, w, b, y, start, base + span, hi, tpr, width, mean, scale);
+        }
     }
+}
+
+/// `y = (x - mean) · scale · w + b` over the tile at `base`.
+#[helper]
+#[allow(clippy::too_many_arguments)]
+fn layer_tile<T: Float>(
+    x: &[T],
+    w: &[T],
+    b: &[T],
+    y: &mut [T],
+    start: u32,
+    base: u32,
+    hi: u32,
+    tpr: u32,
+    width: u32,
+    mean: f32,
+    scale: f32,
+) {
+    let [x0, x1, x2, x3] = load_tile(x, start, base, tpr, hi, width, true, 0.0);
+    let [w0, w1, w2, w3] = load_tile(w, 0, base, tpr, hi, width, true, 0.0);
+    let [b0, b1, b2, b3] = load_tile(b, 0, base, tpr, hi, width, true, 0.0);
+    let y0 = affine4(x0, w0, b0, mean, scale);
+    let y1 = affine4(x1, w1, b1, mean, scale);
+    let y2 = affine4(x2, w2, b2, mean, scale);
+    let y3 = affine4(x3, w3, b3, mean, scale);
+    store_tile(y, start, base, tpr, hi, width, true, [y0, y1, y2, y3]);
 }
 
 /// [`layer_span`] in the layout of rows of `row_len`, decided once per launch.

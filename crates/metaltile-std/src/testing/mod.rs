@@ -126,6 +126,7 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
             (vec![3, 20003], 20, Random, "split rows, length not a multiple of 4"),
             (vec![8, 16500], 21, Specials, "split rows with NaN, ±inf, all -0.0, masked -inf, constant"),
             (vec![4, 8192], 22, Cancelling, "rows whose halves cancel: sums far smaller than their terms"),
+            (vec![2, 4104], 23, Random, "16-bit rows walked two tiles a step, the second 8 columns long"),
         ]
     }
 }
