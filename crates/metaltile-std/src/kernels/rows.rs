@@ -470,6 +470,7 @@ pub fn span_reduce<I: Float>(
     r
 }
 
+/// [`span_reduce`] in one layout (`width` 8, 4 or 1, a constant in each copy).
 #[helper]
 pub fn span_reduce_in<I: Float>(
     m: &[I],
