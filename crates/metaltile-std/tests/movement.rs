@@ -118,7 +118,7 @@ fn every_instance_emits_checked_msl_and_cuda() {
     let mut sources = Vec::new();
     for k in MoveOp::ALL {
         for (def, consts) in StdOp::Move(*k).instances() {
-            for d in ALL_DTYPES.into_iter().filter(|d| !d.is_float()) {
+            for d in ALL_DTYPES.into_iter().filter(|d| !d.is_float() && def.dtypes.contains(d)) {
                 let mut kernel = def.ir(Some(d), &consts).unwrap();
                 passes::run_pipeline(&mut kernel).unwrap();
                 for target in Target::ALL {
@@ -131,4 +131,52 @@ fn every_instance_emits_checked_msl_and_cuda() {
     if let Err(e) = syntax_check_many(&files) {
         panic!("{e}");
     }
+}
+
+#[test]
+fn concat_joins_any_number_of_inputs_and_names_bad_ones() {
+    let dev = Device::cpu();
+    let a = dev.upload(&[1i64 << 60, 2, 3, 4], &[2, 2]).unwrap();
+    let b = dev.upload(&[5i64, 6], &[2, 1]).unwrap();
+    let c = dev.upload(&[7i64, 8, 9, 10, 11, 12], &[2, 3]).unwrap();
+    let y = ops::concat(&dev, &[&a, &b, &c], -1).unwrap();
+    assert_eq!(y.shape(), &[2, 6]);
+    assert_eq!(y.to_vec::<i64>().unwrap(), vec![1 << 60, 2, 5, 7, 8, 9, 3, 4, 6, 10, 11, 12]);
+    let named = |e: RuntimeError, what: &str| assert!(e.to_string().contains(what), "{e}");
+    named(ops::concat(&dev, &[&a, &b], 0).unwrap_err(), "input 1");
+    named(ops::concat(&dev, &[&a, &b], 2).unwrap_err(), "dim");
+    let f = dev.alloc(DType::F32, &[2, 1]).unwrap();
+    named(ops::concat(&dev, &[&a, &f], 1).unwrap_err(), "input 1");
+    named(ops::concat(&dev, &[], 0).unwrap_err(), "at least one");
+}
+
+#[test]
+fn fill_and_arange_follow_the_cast_rules() {
+    let dev = Device::cpu();
+    // Past f64's integers near 2^62 the value is the f64's; a NaN fills integers with 0.
+    assert_eq!(ops::fill(&dev, DType::I64, &[3], -7.0).unwrap().to_vec::<i64>().unwrap(), vec![-7; 3]);
+    assert_eq!(ops::fill(&dev, DType::U8, &[2], f64::NAN).unwrap().to_vec::<u8>().unwrap(), vec![0, 0]);
+    assert_eq!(ops::fill(&dev, DType::I8, &[2], 1e9).unwrap().to_vec::<i8>().unwrap(), vec![127, 127]);
+    // Integers are computed in i64 and wrap into narrower types.
+    let y = ops::arange(&dev, DType::U8, 250.0, 1.0, 10).unwrap().to_vec::<u8>().unwrap();
+    assert_eq!(y, vec![250, 251, 252, 253, 254, 255, 0, 1, 2, 3]);
+    let y = ops::arange(&dev, DType::I64, (1i64 << 40) as f64, -3.0, 3).unwrap().to_vec::<i64>().unwrap();
+    assert_eq!(y, vec![1 << 40, (1 << 40) - 3, (1 << 40) - 6]);
+    let named = |e: RuntimeError, what: &str| assert!(e.to_string().contains(what), "{e}");
+    named(ops::arange(&dev, DType::I32, 0.5, 1.0, 4).unwrap_err(), "start");
+    named(ops::arange(&dev, DType::F32, 0.0, f64::NAN, 4).unwrap_err(), "step");
+    named(ops::arange(&dev, DType::Bool, 0.0, 1.0, 4).unwrap_err(), "bool");
+}
+
+#[test]
+fn list_parameters_reach_the_plan_by_name() {
+    let dev = Device::cpu();
+    let entry = metaltile_std::registry::find("permute").unwrap();
+    let x = dev.upload(&(0..6).map(|v| v as f32).collect::<Vec<_>>(), &[1, 2, 3]).unwrap();
+    let mut p = OpParams::default();
+    entry.check_params(&mut p, "perm", &[2.0, 0.0, 1.0]).unwrap();
+    let y = entry.invoke_with(&dev, &[("x", &x)], &p).unwrap();
+    assert_eq!(y[0].1.shape(), &[3, 1, 2]);
+    assert_eq!(y[0].1.to_vec::<f32>().unwrap(), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+    assert!(entry.check_params(&mut p, "eps", &[1.0]).unwrap_err().to_string().contains("eps"));
 }
