@@ -108,6 +108,26 @@ impl MoveParams {
     }
 }
 
+impl MoveParams {
+    /// The values of the parameter called `name` (one for a scalar; none for an unset list),
+    /// as a peer receives them.
+    pub fn values(&self, name: &str) -> Option<Vec<f64>> {
+        let list = |l: &NumList| Some(l.as_slice().to_vec());
+        match name {
+            "perm" => list(&self.perm),
+            "size" => list(&self.size),
+            "stride" => list(&self.stride),
+            "start" => list(&self.start),
+            "stop" => list(&self.stop),
+            "step" => list(&self.step),
+            "storage_offset" => Some(vec![self.storage_offset]),
+            "dim" => Some(vec![self.dim]),
+            "value" => Some(vec![self.value]),
+            _ => None,
+        }
+    }
+}
+
 impl OpParams {
     /// Set the parameter called `name` (any op's) to `values`: one value for a scalar, any
     /// number (up to [`MAX_LIST`]) for a list.
