@@ -120,6 +120,37 @@ def op_fn(op, params):
     return table[op]
 
 
+def movement_fn(op, lists, x):
+    """The data-movement op as a user writes it, from the request's `lists` (each parameter a
+    list of numbers; a scalar one holds one)."""
+    ints = lambda name: [int(v) for v in lists.get(name, [])]  # noqa: E731
+    one = lambda name, default: float(lists.get(name, [default])[0]) if lists.get(name) else default  # noqa: E731
+    if op == "permute":
+        perm = ints("perm") or list(range(x.dim()))[::-1]
+        return lambda x: x.permute(perm).contiguous()
+    if op == "as_strided":
+        size = ints("size") or list(x.shape)
+        stride = ints("stride") or list(torch.empty(size, device="meta").stride())
+        offset = int(one("storage_offset", 0))
+        return lambda x: x.as_strided(size, stride, offset).contiguous()
+    if op == "slice":
+        start, stop, step = ints("start"), ints("stop"), ints("step")
+        axes = max(len(start), len(stop), len(step))
+        at = lambda v, d: v[d] if d < len(v) else None  # noqa: E731
+        index = tuple(slice(at(start, d), at(stop, d), at(step, d)) for d in range(axes))
+        return lambda x: x[index].contiguous()
+    if op == "concat":
+        dim = int(one("dim", 0))
+        return lambda a, b: torch.cat([a, b], dim)
+    if op == "fill":
+        value = one("value", 0.0)
+        return lambda x: torch.full_like(x, value)
+    start, step = one("start", 0.0), one("step", 1.0)
+    n, shape = x.numel(), x.shape
+    # Half a step short of the end, so that rounding cannot add or drop an element.
+    return lambda x: torch.arange(start, start + step * (n - 0.5), step, dtype=x.dtype, device=x.device).view(shape)
+
+
 def rope_fn(op, params, x):
     """The rotary embedding as HF's Llama code does it: an f32 cos/sin table of the sequence's
     positions (positions · inv_freq, each pair's angle twice), cast to x's dtype, then
@@ -232,6 +263,8 @@ def run(req):
         fn = out.copy_
     elif op in proto.ROPE:
         fn = rope_fn(op, req.get("params", {}), xs[0])
+    elif op in proto.MOVEMENT:
+        fn = movement_fn(op, req.get("lists", {}), xs[0])
     else:
         fn = op_fn(op, req.get("params", {}))
 

@@ -131,7 +131,7 @@ pub struct RunArgs {
     /// An output to write, NAME=FILE.npy (repeatable).
     #[arg(long = "output", value_name = "NAME=FILE")]
     pub outputs: Vec<String>,
-    /// A scalar parameter of the op, NAME=VALUE (e.g. eps=1e-6).
+    /// A parameter of the op, NAME=VALUE (e.g. eps=1e-6), or NAME=V,V,... for a list (perm=0,2,1,3).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// A constexpr value, NAME=VALUE.

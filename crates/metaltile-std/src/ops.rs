@@ -7,17 +7,27 @@ use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
 mod cast;
+mod concat;
 mod copy;
+mod fill;
 mod fused;
 mod gemv;
+mod move_params;
+mod movement;
 mod reductions;
 mod rope;
+mod strided;
 pub use cast::*;
+pub use concat::*;
 pub use copy::*;
+pub use fill::*;
 pub use fused::*;
 pub use gemv::*;
+pub use move_params::*;
+pub use movement::*;
 pub use reductions::*;
 pub use rope::*;
+pub use strided::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
 /// [`elementwise::PER_THREAD`] elements).
@@ -395,6 +405,8 @@ pub enum StdOp {
     Copy,
     /// Cast to the given dtype.
     Cast(DType),
+    /// Data movement: strided copies, slices (see [`MoveOp`]).
+    Move(MoveOp),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -419,6 +431,8 @@ pub struct OpParams {
     pub fused: FusedParams,
     /// The parameters of the reductions.
     pub reduce: ReduceParams,
+    /// The parameters of the data-movement ops (lists among them).
+    pub movement: MoveParams,
 }
 
 impl Default for OpParams {
@@ -433,6 +447,7 @@ impl Default for OpParams {
             rope: RopeParams::default(),
             fused: FusedParams::default(),
             reduce: ReduceParams::default(),
+            movement: MoveParams::default(),
         }
     }
 }
@@ -589,6 +604,7 @@ impl StdOp {
             StdOp::Fused(k) => k.def(),
             StdOp::Copy => crate::kernels::copy::copy::DEF,
             StdOp::Cast(to) => cast_def(to),
+            StdOp::Move(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -608,6 +624,7 @@ impl StdOp {
             StdOp::Fused(_) => "fused",
             StdOp::Copy => "copy",
             StdOp::Cast(_) => "cast",
+            StdOp::Move(_) => "movement",
         }
     }
     /// Names of its input buffers, in call order.
@@ -625,6 +642,7 @@ impl StdOp {
             StdOp::LayerNorm => &["x", "w", "b"],
             StdOp::Gemv(f) => f.inputs(),
             StdOp::Fused(k) => k.inputs(),
+            StdOp::Move(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -635,6 +653,7 @@ impl StdOp {
             StdOp::Rope(_) => RopeParams::NAMES,
             StdOp::Fused(k) => k.params(),
             StdOp::Reduce(k) => k.params(),
+            StdOp::Move(k) => k.params(),
             _ => &[],
         }
     }
@@ -687,6 +706,7 @@ impl StdOp {
             StdOp::Fused(k) => vec![plain(k.def())],
             StdOp::Copy => vec![plain(self.def()), plain(crate::kernels::copy::copy_scalar::DEF)],
             StdOp::Cast(_) => vec![plain(self.def())],
+            StdOp::Move(k) => k.instances(),
         }
     }
 
@@ -709,7 +729,13 @@ impl StdOp {
         };
         let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
         if let (
-            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_),
+            StdOp::Unary(_)
+            | StdOp::Binary(_)
+            | StdOp::Rope(_)
+            | StdOp::Fused(_)
+            | StdOp::Copy
+            | StdOp::Cast(_)
+            | StdOp::Move(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -734,6 +760,7 @@ impl StdOp {
             StdOp::Fused(k) => fused_plan(dev, k, inputs, params),
             StdOp::Copy => copy_plan(dev, x),
             StdOp::Cast(to) => cast_plan(dev, x, to),
+            StdOp::Move(k) => k.plan(dev, inputs, params),
         }
     }
 
@@ -751,7 +778,8 @@ impl StdOp {
             | StdOp::Gemv(_)
             | StdOp::Fused(_)
             | StdOp::Copy
-            | StdOp::Cast(_) => None,
+            | StdOp::Cast(_)
+            | StdOp::Move(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

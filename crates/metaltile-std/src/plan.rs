@@ -97,13 +97,15 @@ pub struct Plan {
     /// The op's outputs, in [`crate::ops::StdOp::outputs`] order; never empty (the
     /// constructors take the first apart).
     outputs: Vec<(&'static str, Buffer)>,
+    /// Bytes the op moves when not every element of its inputs (a slice reads part of one).
+    moved: Option<u64>,
 }
 
 impl Plan {
     /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
     /// their arguments.
     pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
-        Plan { launches, scratch, outputs: vec![output] }
+        Plan { launches, scratch, outputs: vec![output], moved: None }
     }
 
     /// [`Plan::new`] for an op with several outputs: `first`, then `rest`, in order.
@@ -115,7 +117,7 @@ impl Plan {
     ) -> Plan {
         let mut outputs = vec![first];
         outputs.extend(rest);
-        Plan { launches, scratch, outputs }
+        Plan { launches, scratch, outputs, moved: None }
     }
 
     /// Nothing to run: the output is already complete (it has no elements).
@@ -200,10 +202,19 @@ impl Plan {
         // Never empty: every constructor takes a first output.
         self.outputs.swap_remove(0).1
     }
+    /// The plan of an op that reads only `bytes` less than its inputs and outputs hold
+    /// (its output, and the elements of a view it copies).
+    pub fn with_bytes_moved(mut self, bytes: u64) -> Plan {
+        self.moved = Some(bytes);
+        self
+    }
     /// Bytes the op must move at least: each of its inputs and outputs once. Scratch
     /// buffers and re-reads are not counted, so this over time is the op's effective
     /// bandwidth.
     pub fn bytes_moved(&self) -> u64 {
+        if let Some(bytes) = self.moved {
+            return bytes;
+        }
         let mut seen: Vec<&Buffer> = Vec::new();
         for l in &self.launches {
             for a in &l.args {

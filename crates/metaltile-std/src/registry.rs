@@ -35,7 +35,8 @@ pub fn all() -> Vec<Entry> {
         .chain(GemvForm::ALL.map(StdOp::Gemv))
         .chain(FusedKind::ALL.iter().map(|k| StdOp::Fused(*k)))
         .chain([StdOp::Copy])
-        .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast));
+        .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
+        .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -160,6 +161,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Cast(_) => {
             "y = x as the dtype: round to nearest even; to integers truncate, saturate, NaN → 0; integers wrap"
         }
+        StdOp::Move(k) => k.summary(),
     }
 }
 
@@ -318,6 +320,7 @@ impl Entry {
             // the conversion rules (`metaltile_ir::dtype::f64_to_bits`). Integer sources wrap
             // where that saturates, so the oracle keeps them in every destination's range.
             StdOp::Cast(_) => x.clone(),
+            StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
         };
         vec![y]
     }
@@ -386,13 +389,60 @@ impl Entry {
             .collect::<Result<Vec<&Buffer>>>()?;
         let mut params = OpParams::default();
         for (name, value) in &consts.0 {
-            let slot = params.slot(name).filter(|_| self.op.params().contains(&name.as_str()));
-            let Some(slot) = slot else {
+            if !self.op.params().contains(&name.as_str()) {
                 return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() });
+            }
+            // The data-movement ops take integers and fill values beyond f32's precision.
+            let v = match (crate::ops::MoveParams::NAMES.contains(&name.as_str()), value) {
+                (true, metaltile_ir::ConstArg::Int(i)) => *i as f64,
+                _ => value.to_constant(name, DType::F32)?.as_f64(),
             };
-            *slot = value.to_constant(name, DType::F32)?.as_f64() as f32;
+            params.set_values(name, &[v]).map_err(|reason| RuntimeError::BadParameter {
+                op: op.clone(),
+                name: name.clone(),
+                reason,
+            })?;
         }
         self.op.plan(dev, &ordered, &params)
+    }
+
+    /// Run the kernel on named inputs with `params` (list parameters among them, which
+    /// [`Entry::invoke`]'s constexpr-style values cannot carry); names the op does not take
+    /// are refused by [`Entry::check_params`].
+    pub fn invoke_with(
+        &self,
+        dev: &Device,
+        inputs: &[(&str, &Buffer)],
+        params: &OpParams,
+    ) -> Result<Vec<(String, Buffer)>> {
+        let ordered: Vec<&Buffer> = self
+            .op
+            .inputs()
+            .iter()
+            .map(|want| {
+                inputs.iter().find(|(n, _)| n == want).map(|(_, b)| *b).ok_or_else(|| RuntimeError::MissingInput {
+                    op: self.name().into(),
+                    name: want.to_string(),
+                    expected: self.op.inputs().join(", "),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let plan = self.op.plan(dev, &ordered, params)?;
+        plan.run(dev)?;
+        Ok(plan.into_outputs().into_iter().map(|(n, b)| (n.to_string(), b)).collect())
+    }
+
+    /// Set `name` to `values` in `params` if the op takes that parameter.
+    pub fn check_params(&self, params: &mut OpParams, name: &str, values: &[f64]) -> Result<()> {
+        if !self.op.params().contains(&name) {
+            let expected = [self.op.inputs(), self.op.params()].concat().join(", ");
+            return Err(RuntimeError::UnknownInput { op: self.name().into(), name: name.into(), expected });
+        }
+        params.set_values(name, values).map_err(|reason| RuntimeError::BadParameter {
+            op: self.name().into(),
+            name: name.into(),
+            reason,
+        })
     }
 
     /// Run the kernel on named inputs (as `tile run` does) and return its named outputs.

@@ -1,13 +1,13 @@
 //! The casts' rules at hand-picked values (truncation, saturation, NaN to 0, integer
-//! wrapping, rounding to nearest even, nonzero to true), on the vector path and the tail; a
-//! bool source refused; every kernel × source dtype emits checked MSL and CUDA.
+//! wrapping, rounding to nearest even, nonzero to true, true to 1), on the vector path and the
+//! tail; every kernel × source dtype emits checked MSL and CUDA.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use metaltile_codegen::check::syntax_check_many;
 use metaltile_codegen::{emit, Target};
 use metaltile_ir::{passes, ConstArgs, DType};
-use metaltile_runtime::{Buffer, Device, RuntimeError};
+use metaltile_runtime::{Buffer, Device};
 use metaltile_std::ops::{self, CAST_TARGETS};
 
 /// `v` repeated to 4096 + 7 elements: one whole threadgroup (the vector path) and a tail.
@@ -66,12 +66,16 @@ fn nonzero_is_true() {
 }
 
 #[test]
-fn a_bool_source_is_refused() {
+fn a_bool_source_is_1_or_0() {
     let dev = Device::cpu();
-    let x = dev.upload_bool(&[true, false], &[2]).unwrap();
-    match ops::cast(&dev, &x, DType::F32) {
-        Err(RuntimeError::UnsupportedDType { what, dtype: DType::Bool, .. }) => assert!(what.contains("`x`"), "{what}"),
-        other => panic!("expected a refused dtype, got {other:?}"),
+    let x = dev.upload_bool(&long(&[true, false, true]), &[4096 + 7]).unwrap();
+    for to in CAST_TARGETS {
+        let y = ops::cast(&dev, &x, to).unwrap();
+        assert_eq!(y.dtype(), to);
+        assert_eq!(y.to_f64().unwrap(), long(&[1.0, 0.0, 1.0]), "{to}");
+        if to == DType::Bool {
+            assert_eq!(y.to_bytes().unwrap(), long(&[1u8, 0, 1]));
+        }
     }
 }
 

@@ -87,17 +87,18 @@ fn the_library_has_every_op_once() {
             // Leaked once per test run: the names the registry gives the casts.
             &*Box::leak(format!("cast_{d}").into_boxed_str())
         }))
+        .chain(["as_strided", "permute", "slice", "concat", "fill", "arange"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
     for e in registry::all() {
         assert_eq!(e.def.name, e.op.name());
-        // Every op takes the float dtypes; the casts take integer sources too.
-        let floats_only = e.family != "cast";
+        // Every op takes the float dtypes; the casts and the data movement take integers too.
+        let floats_only = !matches!(e.family, "cast" | "movement");
         assert!(FLOAT_DTYPES.iter().all(|d| e.def.dtypes.contains(d)), "{}", e.name());
         assert!(!floats_only || e.def.dtypes == &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
-        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast"]
+        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement"]
             .contains(&e.family));
     }
 }

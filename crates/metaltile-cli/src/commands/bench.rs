@@ -270,6 +270,7 @@ fn peer_copies(
         dtype: DType::F32.name().into(),
         seed: SEED,
         params: BTreeMap::new(),
+        lists: BTreeMap::new(),
         runs: opts.runs,
         warmup: opts.warmup,
         flush_bytes: 0,
@@ -324,6 +325,12 @@ impl Ask<'_> {
             .collect()
     }
 
+    /// The data-movement ops' parameters as the protocol sends them (lists among them).
+    fn lists(&self) -> BTreeMap<String, Vec<f64>> {
+        let op = self.case.entry.op;
+        op.params().iter().filter_map(|p| self.data.params.movement.values(p).map(|v| (p.to_string(), v))).collect()
+    }
+
     /// Ask `peer` to time the case on our inputs (or, when they could not be shared, on its
     /// own) and to write its output at `out_path`, then compare that output with ours.
     fn peer_row(&self, peer: &mut Peer, out_path: Option<PathBuf>) -> PeerRow {
@@ -338,6 +345,7 @@ impl Ask<'_> {
             dtype: self.case.dtype.name().into(),
             seed: SEED,
             params: self.params(),
+            lists: self.lists(),
             runs: self.opts.runs,
             warmup: self.opts.warmup,
             flush_bytes: if self.method.flushes(self.ours.bytes) { self.method.flush_bytes } else { 0 },

@@ -6,8 +6,9 @@ use crate::npy;
 use crate::output::{print, print_json};
 use crate::select;
 use crate::table::Table;
-use metaltile_ir::{ConstArgs, DType, KernelDef};
+use metaltile_ir::{ConstArg, ConstArgs, DType, KernelDef};
 use metaltile_runtime::{Buffer, Device};
+use metaltile_std::ops::OpParams;
 use metaltile_std::registry::Entry;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -105,6 +106,34 @@ pub(crate) fn params(args: &[String]) -> Result<ConstArgs, CliError> {
     Ok(out)
 }
 
+/// `--param NAME=VALUE[,VALUE...]` values (several for the list parameters: `perm=0,2,1,3`);
+/// names the op does not take are refused.
+fn op_params(entry: &Entry, args: &[String]) -> Result<OpParams, CliError> {
+    let mut out = OpParams::default();
+    let mut seen: Vec<&str> = Vec::new();
+    for arg in args {
+        let (name, value) = select::name_value("--param", "NAME=VALUE", arg)?;
+        if seen.contains(&name) {
+            return Err(CliError::BadArg {
+                flag: "--param",
+                arg: arg.clone(),
+                msg: format!("`{name}` is given twice"),
+            });
+        }
+        seen.push(name);
+        let values = value
+            .split(',')
+            .map(|v| match select::const_value("--param", arg, v)? {
+                ConstArg::Int(i) => Ok(i as f64),
+                ConstArg::Float(f) => Ok(f),
+                ConstArg::Bool(b) => Ok(f64::from(u8::from(b))),
+            })
+            .collect::<Result<Vec<f64>, CliError>>()?;
+        entry.check_params(&mut out, name, &values)?;
+    }
+    Ok(out)
+}
+
 /// Run the kernel and write the outputs asked for.
 pub fn run(args: &RunArgs, json: bool) -> Result<(), CliError> {
     let entry = select::kernel(&args.kernel)?;
@@ -116,7 +145,7 @@ pub fn run(args: &RunArgs, json: bool) -> Result<(), CliError> {
             entry.name()
         )));
     }
-    let params = params(&args.params)?;
+    let params = op_params(&entry, &args.params)?;
     let inputs = files("--input", &args.inputs)?;
     let outputs = files("--output", &args.outputs)?;
     for (name, _) in &outputs {
@@ -131,7 +160,7 @@ pub fn run(args: &RunArgs, json: bool) -> Result<(), CliError> {
     let dev = select::device(args.backend)?;
     let buffers = load_inputs(&dev, &entry, want, &inputs)?;
     let named: Vec<(&str, &Buffer)> = buffers.iter().map(|(n, b)| (n.as_str(), b)).collect();
-    let results = entry.invoke(&dev, &named, &params)?;
+    let results = entry.invoke_with(&dev, &named, &params)?;
     let mut written = Vec::new();
     for (name, buf) in &results {
         let path = outputs.iter().find(|(n, _)| n == name).map(|(_, p)| p);

@@ -3,7 +3,8 @@
 //! source dtype. Conversions follow the project's rules (`metaltile_ir::dtype::f64_to_bits`,
 //! Rust's `as`): floats round to nearest even; float to integer truncates toward zero and
 //! saturates at the type's bounds, NaN becomes 0; integer to integer wraps (two's complement);
-//! to bool, nonzero (NaN included) is true; bool is 0 or 1.
+//! to bool, nonzero (NaN included) is true; from bool, true is 1 and false 0. (`.cast` is
+//! `as` for numbers; the DSL refuses `bool as f32`, as Rust does, hence the method.)
 //!
 //! Layout: the elementwise skeleton's four 4-lane vectors per thread (16 elements), every
 //! load before the first store, the last threadgroup element by element. The access width
@@ -23,7 +24,7 @@ macro_rules! cast_kernel {
     ($(#[$doc:meta])* $name:ident, $to:ty, |$v:ident| $conv:expr) => {
         $(#[$doc])*
         #[kernel]
-        pub fn $name<T: Numeric>(x: &[T], y: &mut [$to], n: u32) {
+        pub fn $name<T: Scalar>(x: &[T], y: &mut [$to], n: u32) {
             let [base, span] = group_span();
             // Every launched group starts below n, so `n - base` does not wrap.
             let left = n - base;
@@ -51,50 +52,50 @@ macro_rules! cast_kernel {
 
 cast_kernel!(
     /// y = x as f32
-    cast_f32, f32, |v| v as f32
+    cast_f32, f32, |v| v.cast::<f32>()
 );
 cast_kernel!(
     /// y = x as f16
-    cast_f16, f16, |v| v as f16
+    cast_f16, f16, |v| v.cast::<f16>()
 );
 cast_kernel!(
     /// y = x as bf16
-    cast_bf16, bf16, |v| v as bf16
+    cast_bf16, bf16, |v| v.cast::<bf16>()
 );
 cast_kernel!(
     /// y = x as i8
-    cast_i8, i8, |v| v as i8
+    cast_i8, i8, |v| v.cast::<i8>()
 );
 cast_kernel!(
     /// y = x as u8
-    cast_u8, u8, |v| v as u8
+    cast_u8, u8, |v| v.cast::<u8>()
 );
 cast_kernel!(
     /// y = x as i16
-    cast_i16, i16, |v| v as i16
+    cast_i16, i16, |v| v.cast::<i16>()
 );
 cast_kernel!(
     /// y = x as u16
-    cast_u16, u16, |v| v as u16
+    cast_u16, u16, |v| v.cast::<u16>()
 );
 cast_kernel!(
     /// y = x as i32
-    cast_i32, i32, |v| v as i32
+    cast_i32, i32, |v| v.cast::<i32>()
 );
 cast_kernel!(
     /// y = x as u32
-    cast_u32, u32, |v| v as u32
+    cast_u32, u32, |v| v.cast::<u32>()
 );
 cast_kernel!(
     /// y = x as i64
-    cast_i64, i64, |v| v as i64
+    cast_i64, i64, |v| v.cast::<i64>()
 );
 cast_kernel!(
     /// y = x as u64
-    cast_u64, u64, |v| v as u64
+    cast_u64, u64, |v| v.cast::<u64>()
 );
 cast_kernel!(
     /// y = x ≠ 0 (NaN is nonzero). Through f32, which is exact for this test: no nonzero value
     /// of any dtype rounds to 0 in f32.
-    cast_bool, bool, |v| (v as f32) != 0.0
+    cast_bool, bool, |v| v.cast::<f32>() != 0.0
 );

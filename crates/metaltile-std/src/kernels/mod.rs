@@ -9,8 +9,10 @@ pub mod binary;
 pub mod broadcast;
 pub mod cast;
 pub mod columns;
+pub mod concat;
 pub mod copy;
 pub mod elementwise;
+pub mod fill;
 pub mod fused;
 pub mod gemv;
 pub mod helpers;
@@ -20,6 +22,7 @@ pub mod reduce;
 pub mod rope;
 pub mod rows;
 pub mod softmax;
+pub mod strided;
 pub mod unary;
 
 #[cfg(test)]

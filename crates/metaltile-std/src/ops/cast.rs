@@ -1,5 +1,5 @@
-//! Host plan of the casts ([`crate::kernels::cast`]): `x` of any numeric dtype (floats and
-//! integers; not bool yet) to any dtype, one launch of the destination's kernel.
+//! Host plan of the casts ([`crate::kernels::cast`]): `x` of any dtype (floats, integers, and
+//! bool, true being 1) to any dtype, one launch of the destination's kernel.
 
 use super::{index_count, launch, ELEMENTWISE_GROUP};
 use crate::kernels::{cast as k, elementwise};

@@ -11,6 +11,7 @@ mod copy;
 mod fused;
 mod gemv;
 pub mod inputs;
+mod movement;
 mod reduce;
 pub mod rng;
 mod rope;
@@ -167,6 +168,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Cast(to) = entry.op {
         return copy::cast_cases(to);
+    }
+    if let StdOp::Move(k) = entry.op {
+        return movement::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {

@@ -299,6 +299,7 @@ mod tests {
             dtype: "f32".into(),
             seed: 1,
             params: BTreeMap::new(),
+            lists: BTreeMap::new(),
             runs: 2,
             warmup: 1,
             flush_bytes: 0,

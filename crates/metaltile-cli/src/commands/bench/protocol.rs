@@ -43,6 +43,9 @@ pub struct Request {
     /// The op's scalar parameters (`eps`).
     #[serde(default)]
     pub params: BTreeMap<String, f64>,
+    /// The data-movement ops' parameters, lists among them (`perm`, a slice's `start`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lists: BTreeMap<String, Vec<f64>>,
     /// Timed runs; the peer reports their median.
     pub runs: usize,
     /// Untimed runs first (torch.compile compiles during these).
@@ -116,6 +119,7 @@ mod tests {
             dtype: "bf16".into(),
             seed: 1,
             params: BTreeMap::from([("eps".to_string(), 1e-5)]),
+            lists: BTreeMap::new(),
             runs: 50,
             warmup: 10,
             flush_bytes: 256 << 20,
