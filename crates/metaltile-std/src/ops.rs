@@ -12,12 +12,14 @@ mod fused;
 mod gemv;
 mod reductions;
 mod rope;
+mod scan;
 pub use cast::*;
 pub use copy::*;
 pub use fused::*;
 pub use gemv::*;
 pub use reductions::*;
 pub use rope::*;
+pub use scan::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
 /// [`elementwise::PER_THREAD`] elements).
@@ -395,6 +397,8 @@ pub enum StdOp {
     Copy,
     /// Cast to the given dtype.
     Cast(DType),
+    /// A scan along an axis.
+    Scan(ScanKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -417,8 +421,10 @@ pub struct OpParams {
     pub rope: RopeParams,
     /// The parameters of the fused ops (clip's bounds, fma's scale and shift).
     pub fused: FusedParams,
-    /// The parameters of the reductions.
+    /// The parameters of the reductions (and the scans' `axis`).
     pub reduce: ReduceParams,
+    /// The parameters of the scans besides `axis`.
+    pub scan: ScanParams,
 }
 
 impl Default for OpParams {
@@ -433,6 +439,7 @@ impl Default for OpParams {
             rope: RopeParams::default(),
             fused: FusedParams::default(),
             reduce: ReduceParams::default(),
+            scan: ScanParams::default(),
         }
     }
 }
@@ -453,6 +460,7 @@ impl OpParams {
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
+            other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -589,6 +597,7 @@ impl StdOp {
             StdOp::Fused(k) => k.def(),
             StdOp::Copy => crate::kernels::copy::copy::DEF,
             StdOp::Cast(to) => cast_def(to),
+            StdOp::Scan(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -608,6 +617,7 @@ impl StdOp {
             StdOp::Fused(_) => "fused",
             StdOp::Copy => "copy",
             StdOp::Cast(_) => "cast",
+            StdOp::Scan(_) => "scan",
         }
     }
     /// Names of its input buffers, in call order.
@@ -625,6 +635,7 @@ impl StdOp {
             StdOp::LayerNorm => &["x", "w", "b"],
             StdOp::Gemv(f) => f.inputs(),
             StdOp::Fused(k) => k.inputs(),
+            StdOp::Scan(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -635,6 +646,7 @@ impl StdOp {
             StdOp::Rope(_) => RopeParams::NAMES,
             StdOp::Fused(k) => k.params(),
             StdOp::Reduce(k) => k.params(),
+            StdOp::Scan(k) => k.params(),
             _ => &[],
         }
     }
@@ -650,6 +662,7 @@ impl StdOp {
     pub fn input_dtype(self, index: usize, dtype: DType) -> DType {
         match self {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
+            StdOp::Scan(k) => k.input_dtype(index, dtype),
             _ => dtype,
         }
     }
@@ -687,6 +700,7 @@ impl StdOp {
             StdOp::Fused(k) => vec![plain(k.def())],
             StdOp::Copy => vec![plain(self.def()), plain(crate::kernels::copy::copy_scalar::DEF)],
             StdOp::Cast(_) => vec![plain(self.def())],
+            StdOp::Scan(k) => k.instances(),
         }
     }
 
@@ -734,6 +748,7 @@ impl StdOp {
             StdOp::Fused(k) => fused_plan(dev, k, inputs, params),
             StdOp::Copy => copy_plan(dev, x),
             StdOp::Cast(to) => cast_plan(dev, x, to),
+            StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
         }
     }
 
@@ -751,7 +766,8 @@ impl StdOp {
             | StdOp::Gemv(_)
             | StdOp::Fused(_)
             | StdOp::Copy
-            | StdOp::Cast(_) => None,
+            | StdOp::Cast(_)
+            | StdOp::Scan(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -7,6 +7,7 @@ mod fused;
 mod gemv;
 mod reduce;
 mod rope;
+mod scan;
 mod unary;
 
 pub use binary::*;
@@ -14,6 +15,7 @@ pub use fused::*;
 pub use gemv::*;
 pub use reduce::*;
 pub use rope::*;
+pub use scan::*;
 pub use unary::*;
 
 /// a + b

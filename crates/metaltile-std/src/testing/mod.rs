@@ -14,6 +14,7 @@ pub mod inputs;
 mod reduce;
 pub mod rng;
 mod rope;
+mod scan;
 
 use crate::ops::{OpParams, StdOp};
 use crate::plan::Plan;
@@ -167,6 +168,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Cast(to) = entry.op {
         return copy::cast_cases(to);
+    }
+    if let StdOp::Scan(_) = entry.op {
+        return scan::cases();
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
