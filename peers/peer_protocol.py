@@ -25,6 +25,7 @@ ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm"
 ROPE = ("rope", "rope_interleaved")
 GEMV = ("gemv", "gemv_t", "gemv_masked")
 FUSED = ("swiglu", "geglu", "geglu_tanh", "clip", "fma", "where_select", "add_mul")
+SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -84,7 +85,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + SCANS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

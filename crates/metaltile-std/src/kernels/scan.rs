@@ -29,7 +29,7 @@
 //! `carries` only when `carried` (the plans pass one-element placeholders otherwise), so one
 //! body serves every op.
 
-use super::rows::{row_of, wide};
+use super::rows::{chunk_cols, chunk_valid, row_of, wide};
 use metaltile::prelude::*;
 
 /// `op`: Σ.
@@ -88,198 +88,401 @@ pub fn slot_inclusive(v: f32, tpr: u32, op: u32) -> f32 {
     scan_step(v, 16, tpr, op)
 }
 
-/// Position in the lane's tile array of element `k` of a vector of segment `s`: reversed
-/// within the vector when the row is read backwards.
+/// `v` in the other order when `reverse` (a vector read backwards).
 #[helper]
-fn slot_of(s: u32, k: u32, width: u32, reverse: bool) -> u32 {
-    width * s + select(reverse, width - 1 - k, k)
+pub fn rev4(v: [f32; 4], reverse: bool) -> [f32; 4] {
+    let [a, b, c, d] = v;
+    [select(reverse, d, a), select(reverse, c, b), select(reverse, b, c), select(reverse, a, d)]
 }
 
-/// First physical column of the `width` elements at virtual column `c0` (see the module doc).
+/// The physical column of virtual column `c` of a row of `n` (see the module doc).
 #[helper]
-fn physical(c0: u32, n: u32, width: u32, reverse: bool) -> u32 {
-    select(reverse, n - c0 - width, c0)
+pub fn physical(c: u32, n: u32, reverse: bool) -> u32 {
+    select(reverse, n - 1 - c, c)
 }
 
-/// First virtual column of segment `s` of this lane in the tile at `base`.
+/// The physical first column of the `len` elements at virtual column `c0` (`len` dividing `n`).
 #[helper]
-fn segment_col(base: u32, s: u32, tpr: u32, width: u32) -> u32 {
-    base + (s * tpr + lane_in_slot(tpr)) * width
+pub fn physical_vector(c0: u32, n: u32, len: u32, reverse: bool) -> u32 {
+    select(reverse, n - c0 - len, c0)
 }
 
-/// This lane's elements of the tile at virtual column `base` of the row at `start` (length
-/// `n`), widened to f32 in virtual order; `fill` at or past virtual column `end` and in a row
-/// that is not `live`.
+/// Virtual column `c` of the row at `start`, widened to f32; `fill` where `ok` is false.
+#[helper]
+pub fn load_scan_one<T: Float>(x: &[T], start: u32, c: u32, n: u32, ok: bool, reverse: bool, fill: f32) -> f32 {
+    masked_load(&x, start + physical(c, n, reverse), ok, fill as T) as f32
+}
+
+/// The four elements of chunk `j` of the tile at virtual `base` (`rows::chunk_cols`' layout,
+/// 4- or 1-wide) in virtual order, widened to f32; `fill` at or past virtual `end` and in a
+/// row that is not `live`.
+#[helper]
+pub fn load_scan_chunk<T: Float>(
+    x: &[T],
+    start: u32,
+    base: u32,
+    j: u32,
+    tpr: u32,
+    end: u32,
+    n: u32,
+    width: u32,
+    live: bool,
+    reverse: bool,
+    fill: f32,
+) -> [f32; 4] {
+    let [c0, step] = chunk_cols(base, j, lane_in_slot(tpr), tpr, width);
+    let mut a = fill;
+    let mut b = fill;
+    let mut c = fill;
+    let mut d = fill;
+    if width > 1 {
+        if live & (c0 < end) {
+            let [p, q, r, s] = load4(&x, start + physical_vector(c0, n, 4, reverse));
+            let [p, q, r, s] = rev4([p as f32, q as f32, r as f32, s as f32], reverse);
+            a = p;
+            b = q;
+            c = r;
+            d = s;
+        }
+    } else {
+        let [ok0, ok1, ok2, ok3] = chunk_valid([c0, step], end, live);
+        a = load_scan_one(x, start, c0, n, ok0, reverse, fill);
+        b = load_scan_one(x, start, c0 + step, n, ok1, reverse, fill);
+        c = load_scan_one(x, start, c0 + 2 * step, n, ok2, reverse, fill);
+        d = load_scan_one(x, start, c0 + 3 * step, n, ok3, reverse, fill);
+    }
+    [a, b, c, d]
+}
+
+/// Pack `p` (chunks `2p` and `2p + 1`) of the tile at virtual `base`: one 16-byte access in
+/// the 8-wide layout, else two chunks as [`load_scan_chunk`] loads them.
+#[helper]
+pub fn load_scan_pack<T: Float>(
+    x: &[T],
+    start: u32,
+    base: u32,
+    p: u32,
+    tpr: u32,
+    end: u32,
+    n: u32,
+    width: u32,
+    live: bool,
+    reverse: bool,
+    fill: f32,
+) -> [[f32; 4]; 2] {
+    let [f0, f1, f2, f3] = [fill, fill, fill, fill];
+    let mut a = f0;
+    let mut b = f1;
+    let mut c = f2;
+    let mut d = f3;
+    let mut e = f0;
+    let mut f = f1;
+    let mut g = f2;
+    let mut h = f3;
+    if width == 8 {
+        let [c0, _] = chunk_cols(base, 2 * p, lane_in_slot(tpr), tpr, width);
+        if live & (c0 < end) {
+            let [q0, q1, q2, q3, q4, q5, q6, q7] = load8(&x, start + physical_vector(c0, n, 8, reverse));
+            // Read backwards, the first virtual chunk is the last physical half, reversed.
+            let [r0, r1, r2, r3] = rev4([q4 as f32, q5 as f32, q6 as f32, q7 as f32], reverse);
+            let [r4, r5, r6, r7] = rev4([q0 as f32, q1 as f32, q2 as f32, q3 as f32], reverse);
+            a = select(reverse, r0, q0 as f32);
+            b = select(reverse, r1, q1 as f32);
+            c = select(reverse, r2, q2 as f32);
+            d = select(reverse, r3, q3 as f32);
+            e = select(reverse, r4, q4 as f32);
+            f = select(reverse, r5, q5 as f32);
+            g = select(reverse, r6, q6 as f32);
+            h = select(reverse, r7, q7 as f32);
+        }
+    } else {
+        let [q0, q1, q2, q3] = load_scan_chunk(x, start, base, 2 * p, tpr, end, n, width, live, reverse, fill);
+        let [q4, q5, q6, q7] = load_scan_chunk(x, start, base, 2 * p + 1, tpr, end, n, width, live, reverse, fill);
+        a = q0;
+        b = q1;
+        c = q2;
+        d = q3;
+        e = q4;
+        f = q5;
+        g = q6;
+        h = q7;
+    }
+    [[a, b, c, d], [e, f, g, h]]
+}
+
+/// This lane's four chunks of the tile at virtual `base`, in virtual order.
 #[helper]
 pub fn load_scan_tile<T: Float>(
     x: &[T],
     start: u32,
     base: u32,
+    tpr: u32,
     end: u32,
     n: u32,
-    tpr: u32,
     width: u32,
     live: bool,
     reverse: bool,
     fill: f32,
-) -> Local<f32> {
-    let v = private_array::<f32>(TILE_PER_THREAD);
-    for s in 0..TILE_PER_THREAD / width {
-        let c0 = segment_col(base, s, tpr, width);
-        let ok = live & (c0 < end);
-        if width == 1 {
-            let at = select(reverse, n - 1 - c0, c0);
-            v[s] = masked_load(&x, start + at, ok, fill as T) as f32;
-        } else {
-            for k in 0..width {
-                v[width * s + k] = fill;
-            }
-            if ok {
-                let p = start + physical(c0, n, width, reverse);
-                if width == 8 {
-                    let [q0, q1, q2, q3, q4, q5, q6, q7] = load8(&x, p);
-                    v[slot_of(s, 0, 8, reverse)] = q0 as f32;
-                    v[slot_of(s, 1, 8, reverse)] = q1 as f32;
-                    v[slot_of(s, 2, 8, reverse)] = q2 as f32;
-                    v[slot_of(s, 3, 8, reverse)] = q3 as f32;
-                    v[slot_of(s, 4, 8, reverse)] = q4 as f32;
-                    v[slot_of(s, 5, 8, reverse)] = q5 as f32;
-                    v[slot_of(s, 6, 8, reverse)] = q6 as f32;
-                    v[slot_of(s, 7, 8, reverse)] = q7 as f32;
-                } else {
-                    let [q0, q1, q2, q3] = load4(&x, p);
-                    v[slot_of(s, 0, 4, reverse)] = q0 as f32;
-                    v[slot_of(s, 1, 4, reverse)] = q1 as f32;
-                    v[slot_of(s, 2, 4, reverse)] = q2 as f32;
-                    v[slot_of(s, 3, 4, reverse)] = q3 as f32;
-                }
-            }
-        }
-    }
-    v
+) -> [[f32; 4]; 4] {
+    let [v0, v1] = load_scan_pack(x, start, base, 0, tpr, end, n, width, live, reverse, fill);
+    let [v2, v3] = load_scan_pack(x, start, base, 1, tpr, end, n, width, live, reverse, fill);
+    [v0, v1, v2, v3]
 }
 
-/// Replace the elements of `v` (a tile as [`load_scan_tile`] lays it out) whose mask is false
-/// by `fill`. The mask is read with 4-byte accesses (`width` > 1 keeps them aligned).
+/// Virtual column `c`'s mask bit (false where `ok` is false).
+#[helper]
+pub fn load_mask_one(mask: &[bool], start: u32, c: u32, n: u32, ok: bool, reverse: bool) -> bool {
+    masked_load(&mask, start + physical(c, n, reverse), ok, false)
+}
+
+/// Chunk `j`'s elements of `v` where their mask holds, `fill` elsewhere (`v` itself unless
+/// `masked`): one 4-byte access of the mask in the vector layouts (a pack's chunks are its
+/// halves, backwards when `reverse`).
+#[helper]
+pub fn mask_scan_chunk(
+    mask: &[bool],
+    v: [f32; 4],
+    start: u32,
+    base: u32,
+    j: u32,
+    tpr: u32,
+    end: u32,
+    n: u32,
+    width: u32,
+    live: bool,
+    reverse: bool,
+    masked: bool,
+    fill: f32,
+) -> [f32; 4] {
+    let [c0, step] = chunk_cols(base, j, lane_in_slot(tpr), tpr, width);
+    let mut k0 = true;
+    let mut k1 = true;
+    let mut k2 = true;
+    let mut k3 = true;
+    if masked & (width > 1) {
+        k0 = false;
+        k1 = false;
+        k2 = false;
+        k3 = false;
+        if live & (c0 < end) {
+            let [m0, m1, m2, m3] = load4(&mask, start + physical_vector(c0, n, 4, reverse));
+            k0 = select(reverse, m3, m0);
+            k1 = select(reverse, m2, m1);
+            k2 = select(reverse, m1, m2);
+            k3 = select(reverse, m0, m3);
+        }
+    } else if masked {
+        let [ok0, ok1, ok2, ok3] = chunk_valid([c0, step], end, live);
+        k0 = load_mask_one(mask, start, c0, n, ok0, reverse);
+        k1 = load_mask_one(mask, start, c0 + step, n, ok1, reverse);
+        k2 = load_mask_one(mask, start, c0 + 2 * step, n, ok2, reverse);
+        k3 = load_mask_one(mask, start, c0 + 3 * step, n, ok3, reverse);
+    }
+    let [a, b, c, d] = v;
+    [select(k0, a, fill), select(k1, b, fill), select(k2, c, fill), select(k3, d, fill)]
+}
+
+/// The tile `v` where the mask holds, `fill` elsewhere (`v` itself unless `masked`).
 #[helper]
 pub fn mask_scan_tile(
     mask: &[bool],
-    v: Local<f32>,
+    v: [[f32; 4]; 4],
     start: u32,
     base: u32,
+    tpr: u32,
     end: u32,
     n: u32,
-    tpr: u32,
     width: u32,
     live: bool,
     reverse: bool,
+    masked: bool,
     fill: f32,
-) {
-    for s in 0..TILE_PER_THREAD / width {
-        let c0 = segment_col(base, s, tpr, width);
-        let ok = live & (c0 < end);
-        if width == 1 {
-            let at = select(reverse, n - 1 - c0, c0);
-            let keep = masked_load(&mask, start + at, ok, false);
-            v[s] = select(keep, v[s], fill);
-        } else if ok {
-            let p = start + physical(c0, n, width, reverse);
-            for h in 0..width / 4 {
-                let [m0, m1, m2, m3] = load4(&mask, p + 4 * h);
-                let i0 = slot_of(s, 4 * h, width, reverse);
-                let i1 = slot_of(s, 4 * h + 1, width, reverse);
-                let i2 = slot_of(s, 4 * h + 2, width, reverse);
-                let i3 = slot_of(s, 4 * h + 3, width, reverse);
-                v[i0] = select(m0, v[i0], fill);
-                v[i1] = select(m1, v[i1], fill);
-                v[i2] = select(m2, v[i2], fill);
-                v[i3] = select(m3, v[i3], fill);
-            }
-        }
+) -> [[f32; 4]; 4] {
+    let [v0, v1, v2, v3] = v;
+    [
+        mask_scan_chunk(mask, v0, start, base, 0, tpr, end, n, width, live, reverse, masked, fill),
+        mask_scan_chunk(mask, v1, start, base, 1, tpr, end, n, width, live, reverse, masked, fill),
+        mask_scan_chunk(mask, v2, start, base, 2, tpr, end, n, width, live, reverse, masked, fill),
+        mask_scan_chunk(mask, v3, start, base, 3, tpr, end, n, width, live, reverse, masked, fill),
+    ]
+}
+
+/// Store virtual column `c` where `ok`, rounding to `T`.
+#[helper]
+pub fn store_scan_one<T: Float>(y: &mut [T], start: u32, c: u32, n: u32, ok: bool, reverse: bool, v: f32) {
+    if ok {
+        y[start + physical(c, n, reverse)] = v as T;
     }
 }
 
-/// Store the tile `v` (laid out as [`load_scan_tile`] loads it) where its columns exist,
-/// rounding to `T`.
+/// Store chunk `j` (4-wide: one vector access) where its columns exist.
 #[helper]
-pub fn store_scan_tile<T: Float>(
+pub fn store_scan_chunk<T: Float>(
     y: &mut [T],
-    v: Local<f32>,
     start: u32,
     base: u32,
+    j: u32,
+    tpr: u32,
     end: u32,
     n: u32,
+    live: bool,
+    reverse: bool,
+    v: [f32; 4],
+) {
+    let [c0, _] = chunk_cols(base, j, lane_in_slot(tpr), tpr, 4);
+    if live & (c0 < end) {
+        let [a, b, c, d] = rev4(v, reverse);
+        store4(&y, start + physical_vector(c0, n, 4, reverse), [a as T, b as T, c as T, d as T]);
+    }
+}
+
+/// Store pack `p` (8-wide: one 16-byte access) where it exists.
+#[helper]
+pub fn store_scan_pack<T: Float>(
+    y: &mut [T],
+    start: u32,
+    base: u32,
+    p: u32,
     tpr: u32,
+    end: u32,
+    n: u32,
+    live: bool,
+    reverse: bool,
+    lo: [f32; 4],
+    hi: [f32; 4],
+) {
+    let [c0, _] = chunk_cols(base, 2 * p, lane_in_slot(tpr), tpr, 8);
+    if live & (c0 < end) {
+        // Backwards, the physical first half is the second virtual chunk, reversed.
+        let [a, b, c, d] = rev4(select4(reverse, hi, lo), reverse);
+        let [e, f, g, h] = rev4(select4(reverse, lo, hi), reverse);
+        let at = start + physical_vector(c0, n, 8, reverse);
+        store8(&y, at, [a as T, b as T, c as T, d as T, e as T, f as T, g as T, h as T]);
+    }
+}
+
+/// `p` when `c`, else `q`, for four lanes.
+#[helper]
+pub fn select4(c: bool, p: [f32; 4], q: [f32; 4]) -> [f32; 4] {
+    let [p0, p1, p2, p3] = p;
+    let [q0, q1, q2, q3] = q;
+    [select(c, p0, q0), select(c, p1, q1), select(c, p2, q2), select(c, p3, q3)]
+}
+
+/// The serial scan of `v` from `acc` (inclusive, or exclusive: each element the value before
+/// it), and the value after all four.
+#[helper]
+pub fn local4(v: [f32; 4], acc: f32, op: u32, exclusive: bool) -> [f32; 5] {
+    let [a, b, c, d] = v;
+    let s0 = combine(op, acc, a);
+    let s1 = combine(op, s0, b);
+    let s2 = combine(op, s1, c);
+    let s3 = combine(op, s2, d);
+    [select(exclusive, acc, s0), select(exclusive, s0, s1), select(exclusive, s1, s2), select(exclusive, s2, s3), s3]
+}
+
+/// A segment's place in the slot: from this lane's segment `total` and the slot's `carry`
+/// before the segment, `[offset, carry after]`: `offset` is the carry combined with the
+/// totals of the lanes before this one; the carry after adds every lane's.
+#[helper]
+pub fn slot_offset(total: f32, carry: f32, tpr: u32, op: u32) -> [f32; 2] {
+    let through = slot_inclusive(total, tpr, op);
+    let before = select(lane_in_slot(tpr) == 0, identity_of(op), simd_shuffle_up(through, 1));
+    [combine(op, carry, before), combine(op, carry, simd_shuffle(through, lane_id() | (tpr - 1)))]
+}
+
+/// `offset op v` for four values.
+#[helper]
+pub fn offset4(offset: f32, v: [f32; 4], op: u32) -> [f32; 4] {
+    let [a, b, c, d] = v;
+    [combine(op, offset, a), combine(op, offset, b), combine(op, offset, c), combine(op, offset, d)]
+}
+
+/// Scan and store chunk `j` of a 1-wide tile: each element is a segment of its own (the slot's
+/// lanes hold consecutive columns). Returns the carry after its four elements.
+#[helper]
+pub fn scan_store_singles<T: Float>(
+    y: &mut [T],
+    v: [f32; 4],
+    start: u32,
+    base: u32,
+    j: u32,
+    tpr: u32,
+    end: u32,
+    n: u32,
+    live: bool,
+    reverse: bool,
+    carry: f32,
+    op: u32,
+    exclusive: bool,
+) -> f32 {
+    let [c0, step] = chunk_cols(base, j, lane_in_slot(tpr), tpr, 1);
+    let [ok0, ok1, ok2, ok3] = chunk_valid([c0, step], end, live);
+    let [a, b, c, d] = v;
+    let [o0, k0] = slot_offset(a, carry, tpr, op);
+    store_scan_one(y, start, c0, n, ok0, reverse, select(exclusive, o0, combine(op, o0, a)));
+    let [o1, k1] = slot_offset(b, k0, tpr, op);
+    store_scan_one(y, start, c0 + step, n, ok1, reverse, select(exclusive, o1, combine(op, o1, b)));
+    let [o2, k2] = slot_offset(c, k1, tpr, op);
+    store_scan_one(y, start, c0 + 2 * step, n, ok2, reverse, select(exclusive, o2, combine(op, o2, c)));
+    let [o3, k3] = slot_offset(d, k2, tpr, op);
+    store_scan_one(y, start, c0 + 3 * step, n, ok3, reverse, select(exclusive, o3, combine(op, o3, d)));
+    k3
+}
+
+/// Scan the tile `v` (as [`load_scan_tile`] lays it out) from `carry` and store it: segment
+/// by segment (a pack, a chunk or an element, by `width`), within the lane, then across the
+/// slot, then the carry. Returns the carry after the tile.
+#[helper]
+pub fn scan_store_tile<T: Float>(
+    y: &mut [T],
+    v: [[f32; 4]; 4],
+    start: u32,
+    base: u32,
+    tpr: u32,
+    end: u32,
+    n: u32,
     width: u32,
     live: bool,
     reverse: bool,
-) {
-    for s in 0..TILE_PER_THREAD / width {
-        let c0 = segment_col(base, s, tpr, width);
-        if live & (c0 < end) {
-            if width == 1 {
-                y[start + select(reverse, n - 1 - c0, c0)] = v[s] as T;
-            } else {
-                let p = start + physical(c0, n, width, reverse);
-                if width == 8 {
-                    store8(
-                        &y,
-                        p,
-                        [
-                            v[slot_of(s, 0, 8, reverse)] as T,
-                            v[slot_of(s, 1, 8, reverse)] as T,
-                            v[slot_of(s, 2, 8, reverse)] as T,
-                            v[slot_of(s, 3, 8, reverse)] as T,
-                            v[slot_of(s, 4, 8, reverse)] as T,
-                            v[slot_of(s, 5, 8, reverse)] as T,
-                            v[slot_of(s, 6, 8, reverse)] as T,
-                            v[slot_of(s, 7, 8, reverse)] as T,
-                        ],
-                    );
-                } else {
-                    store4(
-                        &y,
-                        p,
-                        [
-                            v[slot_of(s, 0, 4, reverse)] as T,
-                            v[slot_of(s, 1, 4, reverse)] as T,
-                            v[slot_of(s, 2, 4, reverse)] as T,
-                            v[slot_of(s, 3, 4, reverse)] as T,
-                        ],
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// Scan the tile `v` in place from `carry` (the slot's value before the tile), segment by
-/// segment: within the lane, then across the slot's lanes, then the carry; returns the carry
-/// after the tile. Exclusive scans leave each element the value before it.
-#[helper]
-pub fn scan_tile(v: Local<f32>, carry: f32, tpr: u32, width: u32, op: u32, exclusive: bool) -> f32 {
+    carry: f32,
+    op: u32,
+    exclusive: bool,
+) -> f32 {
+    let [v0, v1, v2, v3] = v;
+    let id = identity_of(op);
     let mut c = carry;
-    let first_lane = lane_in_slot(tpr) == 0;
-    let last_lane = lane_id() | (tpr - 1);
-    for s in 0..TILE_PER_THREAD / width {
-        let mut acc = identity_of(op);
-        for k in 0..width {
-            let next = combine(op, acc, v[width * s + k]);
-            if exclusive {
-                v[width * s + k] = acc;
-            } else {
-                v[width * s + k] = next;
-            }
-            acc = next;
-        }
-        let through = slot_inclusive(acc, tpr, op);
-        // The lanes before this one in the slot: the inclusive value one lane back.
-        let before = select(first_lane, identity_of(op), simd_shuffle_up(through, 1));
-        let offset = combine(op, c, before);
-        for k in 0..width {
-            v[width * s + k] = combine(op, offset, v[width * s + k]);
-        }
-        c = combine(op, c, simd_shuffle(through, last_lane));
+    if width == 8 {
+        let [a0, a1, a2, a3, t0] = local4(v0, id, op, exclusive);
+        let [a4, a5, a6, a7, t1] = local4(v1, t0, op, exclusive);
+        let [off, next] = slot_offset(t1, c, tpr, op);
+        let lo = offset4(off, [a0, a1, a2, a3], op);
+        store_scan_pack(y, start, base, 0, tpr, end, n, live, reverse, lo, offset4(off, [a4, a5, a6, a7], op));
+        let [b0, b1, b2, b3, u0] = local4(v2, id, op, exclusive);
+        let [b4, b5, b6, b7, u1] = local4(v3, u0, op, exclusive);
+        let [off2, after] = slot_offset(u1, next, tpr, op);
+        let lo2 = offset4(off2, [b0, b1, b2, b3], op);
+        store_scan_pack(y, start, base, 1, tpr, end, n, live, reverse, lo2, offset4(off2, [b4, b5, b6, b7], op));
+        c = after;
+    } else if width == 4 {
+        let [a0, a1, a2, a3, t0] = local4(v0, id, op, exclusive);
+        let [o0, k0] = slot_offset(t0, c, tpr, op);
+        store_scan_chunk(y, start, base, 0, tpr, end, n, live, reverse, offset4(o0, [a0, a1, a2, a3], op));
+        let [b0, b1, b2, b3, t1] = local4(v1, id, op, exclusive);
+        let [o1, k1] = slot_offset(t1, k0, tpr, op);
+        store_scan_chunk(y, start, base, 1, tpr, end, n, live, reverse, offset4(o1, [b0, b1, b2, b3], op));
+        let [d0, d1, d2, d3, t2] = local4(v2, id, op, exclusive);
+        let [o2, k2] = slot_offset(t2, k1, tpr, op);
+        store_scan_chunk(y, start, base, 2, tpr, end, n, live, reverse, offset4(o2, [d0, d1, d2, d3], op));
+        let [e0, e1, e2, e3, t3] = local4(v3, id, op, exclusive);
+        let [o3, k3] = slot_offset(t3, k2, tpr, op);
+        store_scan_chunk(y, start, base, 3, tpr, end, n, live, reverse, offset4(o3, [e0, e1, e2, e3], op));
+        c = k3;
+    } else {
+        let k0 = scan_store_singles(y, v0, start, base, 0, tpr, end, n, live, reverse, c, op, exclusive);
+        let k1 = scan_store_singles(y, v1, start, base, 1, tpr, end, n, live, reverse, k0, op, exclusive);
+        let k2 = scan_store_singles(y, v2, start, base, 2, tpr, end, n, live, reverse, k1, op, exclusive);
+        c = scan_store_singles(y, v3, start, base, 3, tpr, end, n, live, reverse, k2, op, exclusive);
     }
     c
 }
@@ -307,12 +510,10 @@ pub fn scan_span_in<T: Float>(
     let fill = identity_of(op);
     let mut c = carry;
     for base in (lo..hi).step_by(tpr * TILE_PER_THREAD) {
-        let v = load_scan_tile(x, start, base, hi, n, tpr, width, live, reverse, fill);
-        if masked {
-            mask_scan_tile(mask, v, start, base, hi, n, tpr, width, live, reverse, fill);
-        }
-        c = scan_tile(v, c, tpr, width, op, exclusive);
-        store_scan_tile(y, v, start, base, hi, n, tpr, width, live, reverse);
+        let [r0, r1, r2, r3] = load_scan_tile(x, start, base, tpr, hi, n, width, live, reverse, fill);
+        let [v0, v1, v2, v3] =
+            mask_scan_tile(mask, [r0, r1, r2, r3], start, base, tpr, hi, n, width, live, reverse, masked, fill);
+        c = scan_store_tile(y, [v0, v1, v2, v3], start, base, tpr, hi, n, width, live, reverse, c, op, exclusive);
     }
 }
 
@@ -454,6 +655,13 @@ pub fn masked_cumsum<T: Float>(
     scan_rows_into(x, mask, carries, y, rows, n, chunks, chunk_len, tpr, SUM, false, reverse, true, carried);
 }
 
+/// `op` over the four values of a chunk.
+#[helper]
+pub fn fold4(v: [f32; 4], op: u32) -> f32 {
+    let [a, b, c, d] = v;
+    combine(op, combine(op, a, b), combine(op, c, d))
+}
+
 /// `op` over this lane's elements of virtual columns `[lo, hi)` of the row at `start`.
 #[helper]
 pub fn fold_span_in<T: Float>(
@@ -472,13 +680,14 @@ pub fn fold_span_in<T: Float>(
     let fill = identity_of(op);
     let mut acc = fill;
     for base in (lo..hi).step_by(SLOT_LANES * TILE_PER_THREAD) {
-        let v = load_scan_tile(x, start, base, hi, n, SLOT_LANES, width, live, reverse, fill);
-        if masked {
-            mask_scan_tile(mask, v, start, base, hi, n, SLOT_LANES, width, live, reverse, fill);
-        }
-        for i in 0..TILE_PER_THREAD {
-            acc = combine(op, acc, v[i]);
-        }
+        let [r0, r1, r2, r3] = load_scan_tile(x, start, base, SLOT_LANES, hi, n, width, live, reverse, fill);
+        let [v0, v1, v2, v3] =
+            mask_scan_tile(mask, [r0, r1, r2, r3], start, base, SLOT_LANES, hi, n, width, live, reverse, masked, fill);
+        acc = combine(
+            op,
+            acc,
+            combine(op, combine(op, fold4(v0, op), fold4(v1, op)), combine(op, fold4(v2, op), fold4(v3, op))),
+        );
     }
     acc
 }

@@ -15,6 +15,16 @@ use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
+/// The shapes the scans are timed at: many rows (a simdgroup each), many short rows (several
+/// per simdgroup), few long rows and one very long row (both chunked). Along axis 0 (the
+/// column kernels) with `tile bench --param axis=0`, e.g. `--shape 8192x4096`.
+pub fn scan_bench_shapes(size: crate::bench::BenchSize) -> Vec<Vec<usize>> {
+    match size {
+        crate::bench::BenchSize::Quick => vec![vec![8, 1024]],
+        crate::bench::BenchSize::Full => vec![vec![4096, 8192], vec![262_144, 64], vec![32, 393_216], vec![1, 1 << 26]],
+    }
+}
+
 /// Slots (rows, or spans of rows) below which a chunked plan is used, when rows are long
 /// enough to cut: one 32-lane slot per row would leave most of a large GPU idle.
 pub const SCAN_SPLIT_BELOW_SLOTS: u32 = 2048;
