@@ -9,7 +9,7 @@
 //! its carry. Along an inner axis, one thread per column, with the same three steps when
 //! there are too few columns to fill the GPU.
 
-use super::{axis_view, check_float, index_count, launch, rows_geometry, OpParams};
+use super::{axis_view, check_float, check_row_len, index_count, launch, rows_geometry, OpParams};
 use crate::kernels::scan::{self as k, PROD, SLOT_LANES, SUM, TILE_PER_THREAD};
 use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef};
@@ -440,6 +440,8 @@ pub fn scan_plan(dev: &Device, kind: ScanKind, inputs: &[&Buffer], params: &OpPa
     let [outer, n, inner] = [outer, n, inner].map(|v| v as u32);
     let s = kind.scan(reverse);
     if inner == 1 {
+        // Its tiles run up to a tile past the row's end: that must not wrap around u32.
+        check_row_len(op, x.shape(), n)?;
         b.rows(s, x, &mask, &y, outer, n)?;
     } else {
         b.cols(s, x, &mask, &y, [outer, n, inner])?;
