@@ -230,16 +230,12 @@ def op_fn(op, params, head_dim=None):
     ignored: the figures would be of another function."""
     if op in proto.ROPE:
         return rope_fn(op, params, head_dim)
-<<<<<<< HEAD
-    takes = {"eps"} if op in WITH_EPS else WITH_PARAMS[op][0] if op in WITH_PARAMS else set()
-=======
     if op in proto.SCANS:
         extra = sorted(set(params) - {"axis", "reverse"})
         if extra:
             raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
         return scan_fn(op, params)
-    takes = {"eps"} if op in WITH_EPS else set()
->>>>>>> bbb26c4 (scan: tiles as values, not private arrays (the register check forbids private arrays in loops); hand-checked and exact-carry tests; bench --param for axis/reverse; bench shapes; torch and MLX peers; docs)
+    takes = {"eps"} if op in WITH_EPS else WITH_PARAMS[op][0] if op in WITH_PARAMS else set()
     extra = sorted(set(params) - takes)
     if extra:
         raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
@@ -251,17 +247,10 @@ def op_fn(op, params, head_dim=None):
 
 
 def load(path, dtype):
-<<<<<<< HEAD
     a = np.ascontiguousarray(np.load(path))
     if a.dtype == np.bool_:
-        # A condition (where_select): bool whatever the op's dtype.
+        # A condition (where_select) or a mask (masked_cumsum): bool whatever the op's dtype.
         return mx.array(a)
-=======
-    a = np.load(path)
-    if a.dtype == np.bool_:
-        # A mask (masked_cumsum): bool whatever the op's dtype.
-        return mx.array(np.ascontiguousarray(a))
->>>>>>> bbb26c4 (scan: tiles as values, not private arrays (the register check forbids private arrays in loops); hand-checked and exact-carry tests; bench --param for axis/reverse; bench shapes; torch and MLX peers; docs)
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")
     x = mx.array(a)
