@@ -517,10 +517,9 @@ pub fn scan_span_in<T: Float>(
     }
 }
 
-/// This slot's `(row, lo, hi, live)`: slot `g` serves span `g % chunks` of row `g / chunks`.
+/// Slot `g`'s `[g, row, lo, hi]`: it serves span `g % chunks` (`[lo, hi)`) of row `g / chunks`.
 #[helper]
-pub fn slot_span(n: u32, chunks: u32, chunk_len: u32, tpr: u32) -> [u32; 4] {
-    let g = row_of(tpr);
+pub fn slot_span(g: u32, n: u32, chunks: u32, chunk_len: u32) -> [u32; 4] {
     let row = g / chunks;
     let lo = (g % chunks) * chunk_len;
     // `lo + chunk_len` could wrap for the last span of a row near 2^32.
@@ -547,7 +546,7 @@ pub fn scan_rows_into<T: Float>(
     masked: bool,
     carried: bool,
 ) {
-    let [g, row, lo, hi] = slot_span(n, chunks, chunk_len, tpr);
+    let [g, row, lo, hi] = slot_span(row_of(tpr), n, chunks, chunk_len);
     let live = row < rows;
     let mut carry = identity_of(op);
     if carried {
@@ -707,7 +706,9 @@ pub fn scan_totals<T: Float>(
     #[constexpr(default = false)] reverse: bool,
     #[constexpr(default = false)] masked: bool,
 ) {
-    let [g, row, lo, hi] = slot_span(n, chunks, chunk_len, SLOT_LANES);
+    // A whole simdgroup per slot (`rows::row_of` of a constant `tpr` would leave its shift
+    // emitted and unused: the C++ checks reject that).
+    let [g, row, lo, hi] = slot_span(global_id().x / SLOT_LANES, n, chunks, chunk_len);
     let live = row < rows;
     let start = row * n;
     let mut mine = identity_of(op);
