@@ -424,7 +424,7 @@ pub fn scan_plan(dev: &Device, kind: ScanKind, inputs: &[&Buffer], params: &OpPa
         (false, _) => None,
     };
     let y = dev.alloc(x.dtype(), x.shape())?;
-    if x.len() == 0 {
+    if x.is_empty() {
         return Ok(Plan::empty(("y", y)));
     }
     let mut b = Builder {
