@@ -20,7 +20,8 @@ use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 /// column kernels) with `tile bench --param axis=0`, e.g. `--shape 8192x4096`.
 pub fn scan_bench_shapes(size: crate::bench::BenchSize) -> Vec<Vec<usize>> {
     match size {
-        crate::bench::BenchSize::Quick => vec![vec![8, 1024]],
+        // Half the rows of the other row ops' quick shape: five scans × three dtypes in the CPU bench.
+        crate::bench::BenchSize::Quick => vec![vec![4, 1024]],
         crate::bench::BenchSize::Full => vec![vec![4096, 8192], vec![262_144, 64], vec![32, 393_216], vec![1, 1 << 26]],
     }
 }
