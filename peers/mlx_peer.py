@@ -214,11 +214,27 @@ def rope_fn(op, params, head_dim):
     return fn
 
 
+def scan_fn(op, params):
+    """mx.cumsum / mx.cumprod with their own reverse and inclusive flags; the masked sum over
+    mx.where(mask, x, 0) (a masked-off NaN adds 0, as the library's)."""
+    ax, rev = int(params.get("axis", -1)), float(params.get("reverse", 0.0)) == 1.0
+    f = mx.cumprod if op.startswith("cumprod") else mx.cumsum
+    inclusive = not op.endswith("_exclusive")
+    if op == "masked_cumsum":
+        return lambda x, mask: mx.cumsum(mx.where(mask, x, mx.zeros_like(x)), axis=ax, reverse=rev)
+    return lambda x: f(x, axis=ax, reverse=rev, inclusive=inclusive)
+
+
 def op_fn(op, params, head_dim=None):
     """The MLX function of a std kernel. A parameter it does not take is refused rather than
     ignored: the figures would be of another function."""
     if op in proto.ROPE:
         return rope_fn(op, params, head_dim)
+    if op in proto.SCANS:
+        extra = sorted(set(params) - {"axis", "reverse"})
+        if extra:
+            raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
+        return scan_fn(op, params)
     takes = {"eps"} if op in WITH_EPS else WITH_PARAMS[op][0] if op in WITH_PARAMS else set()
     extra = sorted(set(params) - takes)
     if extra:
@@ -233,7 +249,7 @@ def op_fn(op, params, head_dim=None):
 def load(path, dtype):
     a = np.ascontiguousarray(np.load(path))
     if a.dtype == np.bool_:
-        # A condition (where_select): bool whatever the op's dtype.
+        # A condition (where_select) or a mask (masked_cumsum): bool whatever the op's dtype.
         return mx.array(a)
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")

@@ -27,6 +27,7 @@ GEMV = ("gemv", "gemv_t", "gemv_masked")
 FUSED = ("swiglu", "geglu", "geglu_tanh", "clip", "fma", "where_select", "add_mul")
 # The data-movement ops; their parameters (lists among them) come in the request's `lists`.
 MOVEMENT = ("as_strided", "permute", "slice", "concat", "fill", "arange")
+SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -86,7 +87,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

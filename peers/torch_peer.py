@@ -51,6 +51,28 @@ def gemv_masked(a, x, mask, out_mask, block=32):
     return torch.mv(a * full, x) * rows
 
 
+def scan_fn(op, ax, rev):
+    """torch.cumsum / torch.cumprod as a user writes each scan: flipped along the axis for a
+    reverse scan, an exclusive one as the inclusive one shifted by one step (the identity
+    first), the masked sum over torch.where(mask, x, 0) (a masked-off NaN adds 0, as ours)."""
+    prod = op.startswith("cumprod")
+    f = torch.cumprod if prod else torch.cumsum
+
+    def inclusive(x):
+        return f(x.flip(ax), dim=ax).flip(ax) if rev else f(x, dim=ax)
+
+    def exclusive(x):
+        y, n = inclusive(x), x.shape[ax]
+        first = (torch.ones_like if prod else torch.zeros_like)(x.narrow(ax, 0, 1))
+        if rev:
+            return torch.cat([y.narrow(ax, 1, n - 1), first], dim=ax)
+        return torch.cat([first, y.narrow(ax, 0, n - 1)], dim=ax)
+
+    if op == "masked_cumsum":
+        return lambda x, mask: inclusive(torch.where(mask, x, torch.zeros_like(x)))
+    return exclusive if op.endswith("_exclusive") else inclusive
+
+
 def op_fn(op, params):
     """The PyTorch function of a std kernel."""
     eps = float(params.get("eps", 1e-5))
@@ -116,6 +138,7 @@ def op_fn(op, params):
         "where_select": torch.where,
         "add_mul": add_mul,
         **{f"cast_{d}": (lambda t: lambda x: x.to(t))(t) for d, t in CAST_TO.items()},
+        **{s: scan_fn(s, ax, float(params.get("reverse", 0.0)) == 1.0) for s in proto.SCANS},
     }
     return table[op]
 
@@ -195,7 +218,7 @@ def add_mul(a, b, c):
 def load(path, dtype):
     a = np.load(path)
     if a.dtype == np.bool_:
-        # A condition (where_select): bool whatever the op's dtype.
+        # A condition (where_select) or a mask (masked_cumsum): bool whatever the op's dtype.
         return torch.from_numpy(np.ascontiguousarray(a)).to(DEVICE)
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")

@@ -166,6 +166,9 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if entry.family == "fused" {
         return crate::ops::fused_bench_shapes(size);
     }
+    if entry.family == "scan" {
+        return crate::ops::scan_bench_shapes(size);
+    }
     if matches!(entry.family, "copy" | "cast") {
         return crate::ops::copy_bench_shapes(size);
     }

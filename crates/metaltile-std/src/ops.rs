@@ -16,6 +16,7 @@ mod move_params;
 mod movement;
 mod reductions;
 mod rope;
+mod scan;
 mod strided;
 pub use cast::*;
 pub use concat::*;
@@ -27,6 +28,7 @@ pub use move_params::*;
 pub use movement::*;
 pub use reductions::*;
 pub use rope::*;
+pub use scan::*;
 pub use strided::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
@@ -407,6 +409,8 @@ pub enum StdOp {
     Cast(DType),
     /// Data movement: strided copies, slices (see [`MoveOp`]).
     Move(MoveOp),
+    /// A scan along an axis.
+    Scan(ScanKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -429,10 +433,12 @@ pub struct OpParams {
     pub rope: RopeParams,
     /// The parameters of the fused ops (clip's bounds, fma's scale and shift).
     pub fused: FusedParams,
-    /// The parameters of the reductions.
+    /// The parameters of the reductions (and the scans' `axis`).
     pub reduce: ReduceParams,
     /// The parameters of the data-movement ops (lists among them).
     pub movement: MoveParams,
+    /// The parameters of the scans besides `axis`.
+    pub scan: ScanParams,
 }
 
 impl Default for OpParams {
@@ -448,6 +454,7 @@ impl Default for OpParams {
             fused: FusedParams::default(),
             reduce: ReduceParams::default(),
             movement: MoveParams::default(),
+            scan: ScanParams::default(),
         }
     }
 }
@@ -468,6 +475,7 @@ impl OpParams {
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
+            other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -605,6 +613,7 @@ impl StdOp {
             StdOp::Copy => crate::kernels::copy::copy::DEF,
             StdOp::Cast(to) => cast_def(to),
             StdOp::Move(k) => k.def(),
+            StdOp::Scan(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -625,6 +634,7 @@ impl StdOp {
             StdOp::Copy => "copy",
             StdOp::Cast(_) => "cast",
             StdOp::Move(_) => "movement",
+            StdOp::Scan(_) => "scan",
         }
     }
     /// Names of its input buffers, in call order.
@@ -643,6 +653,7 @@ impl StdOp {
             StdOp::Gemv(f) => f.inputs(),
             StdOp::Fused(k) => k.inputs(),
             StdOp::Move(k) => k.inputs(),
+            StdOp::Scan(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -654,6 +665,7 @@ impl StdOp {
             StdOp::Fused(k) => k.params(),
             StdOp::Reduce(k) => k.params(),
             StdOp::Move(k) => k.params(),
+            StdOp::Scan(k) => k.params(),
             _ => &[],
         }
     }
@@ -669,6 +681,7 @@ impl StdOp {
     pub fn input_dtype(self, index: usize, dtype: DType) -> DType {
         match self {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
+            StdOp::Scan(k) => k.input_dtype(index, dtype),
             _ => dtype,
         }
     }
@@ -707,6 +720,7 @@ impl StdOp {
             StdOp::Copy => vec![plain(self.def()), plain(crate::kernels::copy::copy_scalar::DEF)],
             StdOp::Cast(_) => vec![plain(self.def())],
             StdOp::Move(k) => k.instances(),
+            StdOp::Scan(k) => k.instances(),
         }
     }
 
@@ -761,6 +775,7 @@ impl StdOp {
             StdOp::Copy => copy_plan(dev, x),
             StdOp::Cast(to) => cast_plan(dev, x, to),
             StdOp::Move(k) => k.plan(dev, inputs, params),
+            StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
         }
     }
 
@@ -780,6 +795,7 @@ impl StdOp {
             | StdOp::Copy
             | StdOp::Cast(_)
             | StdOp::Move(_) => None,
+            StdOp::Scan(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

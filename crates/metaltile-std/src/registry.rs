@@ -2,7 +2,7 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, FusedKind, GemvForm, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -17,7 +17,7 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy` or `cast`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast` or `scan`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -36,7 +36,8 @@ pub fn all() -> Vec<Entry> {
         .chain(FusedKind::ALL.iter().map(|k| StdOp::Fused(*k)))
         .chain([StdOp::Copy])
         .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
-        .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)));
+        .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
+        .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -162,6 +163,7 @@ fn summary(op: StdOp) -> &'static str {
             "y = x as the dtype: round to nearest even; to integers truncate, saturate, NaN → 0; integers wrap"
         }
         StdOp::Move(k) => k.summary(),
+        StdOp::Scan(k) => k.summary(),
     }
 }
 
@@ -321,6 +323,7 @@ impl Entry {
             // where that saturates, so the oracle keeps them in every destination's range.
             StdOp::Cast(_) => x.clone(),
             StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
+            StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
         };
         vec![y]
     }
@@ -346,6 +349,7 @@ impl Entry {
             _ if !self.scales_error() => None,
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
+            StdOp::Scan(k) => Some(r::scan_op(k, inputs, params, true).data),
             // A mean is its sum's error over n.
             StdOp::Reduce(ReduceKind::Mean) => {
                 let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
@@ -363,6 +367,7 @@ impl Entry {
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
         matches!(self.op, StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean) | StdOp::Rope(_) | StdOp::Gemv(_))
+            || matches!(self.op, StdOp::Scan(k) if k.is_sum())
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

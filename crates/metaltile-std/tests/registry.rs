@@ -88,6 +88,7 @@ fn the_library_has_every_op_once() {
             &*Box::leak(format!("cast_{d}").into_boxed_str())
         }))
         .chain(["as_strided", "permute", "slice", "concat", "fill", "arange"])
+        .chain(["cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -98,8 +99,10 @@ fn the_library_has_every_op_once() {
         assert!(FLOAT_DTYPES.iter().all(|d| e.def.dtypes.contains(d)), "{}", e.name());
         assert!(!floats_only || e.def.dtypes == &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
-        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement"]
-            .contains(&e.family));
+        assert!([
+            "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement", "scan"
+        ]
+        .contains(&e.family));
     }
 }
 

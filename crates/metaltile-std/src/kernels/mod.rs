@@ -21,6 +21,7 @@ pub mod norm;
 pub mod reduce;
 pub mod rope;
 pub mod rows;
+pub mod scan;
 pub mod softmax;
 pub mod strided;
 pub mod unary;

@@ -8,6 +8,7 @@ mod gemv;
 mod movement;
 mod reduce;
 mod rope;
+mod scan;
 mod unary;
 
 pub use binary::*;
@@ -16,6 +17,7 @@ pub use gemv::*;
 pub use movement::*;
 pub use reduce::*;
 pub use rope::*;
+pub use scan::*;
 pub use unary::*;
 
 /// a + b

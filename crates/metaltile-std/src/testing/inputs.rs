@@ -49,6 +49,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         // Factors near 1, so that products of thousands stay in range.
         StdOp::Reduce(ReduceKind::Prod) => Domain::SignedMagnitude(0.9, 1.1),
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
+        StdOp::Scan(k) if !k.is_sum() => Domain::SignedMagnitude(0.9, 1.1),
+        StdOp::Scan(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
@@ -100,6 +102,7 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Copy
         | StdOp::Cast(_)
         | StdOp::Move(_) => 1e3,
+        StdOp::Scan(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
@@ -146,6 +149,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Fused(k) = op {
         return super::fused::generate(k, case);
+    }
+    if let StdOp::Scan(k) = op {
+        return super::scan::generate(k, case);
     }
     if let StdOp::Copy = op {
         return super::copy::generate(case);

@@ -15,6 +15,7 @@ mod movement;
 mod reduce;
 pub mod rng;
 mod rope;
+mod scan;
 
 use crate::ops::{OpParams, StdOp};
 use crate::plan::Plan;
@@ -171,6 +172,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Move(k) = entry.op {
         return movement::cases(k);
+    }
+    if let StdOp::Scan(_) = entry.op {
+        return scan::cases();
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
