@@ -169,6 +169,9 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if matches!(entry.family, "copy" | "cast") {
         return crate::ops::copy_bench_shapes(size);
     }
+    if let crate::ops::StdOp::Index(k) = entry.op {
+        return crate::ops::index_bench_shapes(k, size);
+    }
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
@@ -288,7 +291,7 @@ impl Bench {
     fn try_measure(&self, case: &BenchCase) -> Result<Measured> {
         let (dev, op, dtype) = (&self.dev, case.entry.op, case.dtype);
         let kind = input_kind(case);
-        let mut params = OpParams { strategy: self.opts.strategy, ..OpParams::default() };
+        let mut params = OpParams { strategy: self.opts.strategy, ..op.bench_params() };
         for (name, value) in self.opts.params.iter().filter(|(n, _)| op.params().contains(&n.as_str())) {
             if let Some(slot) = params.slot(name) {
                 *slot = *value;

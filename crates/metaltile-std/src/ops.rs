@@ -10,12 +10,14 @@ mod cast;
 mod copy;
 mod fused;
 mod gemv;
+mod index;
 mod reductions;
 mod rope;
 pub use cast::*;
 pub use copy::*;
 pub use fused::*;
 pub use gemv::*;
+pub use index::*;
 pub use reductions::*;
 pub use rope::*;
 
@@ -395,6 +397,8 @@ pub enum StdOp {
     Copy,
     /// Cast to the given dtype.
     Cast(DType),
+    /// Gather and scatter.
+    Index(IndexKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -419,6 +423,8 @@ pub struct OpParams {
     pub fused: FusedParams,
     /// The parameters of the reductions.
     pub reduce: ReduceParams,
+    /// The parameters of gather and scatter.
+    pub index: IndexParams,
 }
 
 impl Default for OpParams {
@@ -433,6 +439,7 @@ impl Default for OpParams {
             rope: RopeParams::default(),
             fused: FusedParams::default(),
             reduce: ReduceParams::default(),
+            index: IndexParams::default(),
         }
     }
 }
@@ -453,6 +460,7 @@ impl OpParams {
             "min_val" => Some(&mut self.min_val),
             "max_val" => Some(&mut self.max_val),
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
+            other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -589,6 +597,7 @@ impl StdOp {
             StdOp::Fused(k) => k.def(),
             StdOp::Copy => crate::kernels::copy::copy::DEF,
             StdOp::Cast(to) => cast_def(to),
+            StdOp::Index(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -608,6 +617,7 @@ impl StdOp {
             StdOp::Fused(_) => "fused",
             StdOp::Copy => "copy",
             StdOp::Cast(_) => "cast",
+            StdOp::Index(_) => "index",
         }
     }
     /// Names of its input buffers, in call order.
@@ -625,6 +635,7 @@ impl StdOp {
             StdOp::LayerNorm => &["x", "w", "b"],
             StdOp::Gemv(f) => f.inputs(),
             StdOp::Fused(k) => k.inputs(),
+            StdOp::Index(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -635,6 +646,7 @@ impl StdOp {
             StdOp::Rope(_) => RopeParams::NAMES,
             StdOp::Fused(k) => k.params(),
             StdOp::Reduce(k) => k.params(),
+            StdOp::Index(k) => k.params(),
             _ => &[],
         }
     }
@@ -650,7 +662,22 @@ impl StdOp {
     pub fn input_dtype(self, index: usize, dtype: DType) -> DType {
         match self {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
+            StdOp::Index(k) => k.input_dtype(index, dtype, &IndexParams::default()),
             _ => dtype,
+        }
+    }
+    /// [`StdOp::input_dtype`] under `params` (the oracle's i64-index cases).
+    pub fn input_dtype_with(self, index: usize, dtype: DType, params: &OpParams) -> DType {
+        match self {
+            StdOp::Index(k) => k.input_dtype(index, dtype, &params.index),
+            _ => self.input_dtype(index, dtype),
+        }
+    }
+    /// The parameters `tile bench` runs the op with (besides the strategy).
+    pub fn bench_params(self) -> OpParams {
+        match self {
+            StdOp::Index(k) => index_bench_params(k),
+            _ => OpParams::default(),
         }
     }
     /// The dtype of its output for inputs of `dtype`.
@@ -687,6 +714,7 @@ impl StdOp {
             StdOp::Fused(k) => vec![plain(k.def())],
             StdOp::Copy => vec![plain(self.def()), plain(crate::kernels::copy::copy_scalar::DEF)],
             StdOp::Cast(_) => vec![plain(self.def())],
+            StdOp::Index(k) => k.instances(),
         }
     }
 
@@ -709,7 +737,13 @@ impl StdOp {
         };
         let row = params.strategy.map(|s| s.row().ok_or_else(|| unfit(s))).transpose();
         if let (
-            StdOp::Unary(_) | StdOp::Binary(_) | StdOp::Rope(_) | StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_),
+            StdOp::Unary(_)
+            | StdOp::Binary(_)
+            | StdOp::Rope(_)
+            | StdOp::Fused(_)
+            | StdOp::Copy
+            | StdOp::Cast(_)
+            | StdOp::Index(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -734,6 +768,7 @@ impl StdOp {
             StdOp::Fused(k) => fused_plan(dev, k, inputs, params),
             StdOp::Copy => copy_plan(dev, x),
             StdOp::Cast(to) => cast_plan(dev, x, to),
+            StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
         }
     }
 
@@ -751,7 +786,8 @@ impl StdOp {
             | StdOp::Gemv(_)
             | StdOp::Fused(_)
             | StdOp::Copy
-            | StdOp::Cast(_) => None,
+            | StdOp::Cast(_)
+            | StdOp::Index(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

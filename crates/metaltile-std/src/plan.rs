@@ -3,6 +3,7 @@
 //! pass partial results between launches, and the outputs. Ops build one and run it; benches
 //! run one many times; tests run it with other builds of the same kernels.
 
+use crate::guard::Guard;
 use metaltile_ir::{ConstArgs, Constant, DType, Geometry, KernelDef};
 use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, Result, RuntimeError};
 use std::sync::Arc;
@@ -69,6 +70,11 @@ impl Launch {
         mine.name == theirs.name && mine.constexprs == theirs.constexprs
     }
 
+    /// Run this launch alone, its own pipeline.
+    pub fn run(&self, dev: &Device) -> Result<LaunchStats> {
+        self.run_on(dev, &self.pipeline)
+    }
+
     fn run_on(&self, dev: &Device, pipeline: &Pipeline) -> Result<LaunchStats> {
         let args: Vec<KernelArg<'_>> = self
             .args
@@ -97,13 +103,15 @@ pub struct Plan {
     /// The op's outputs, in [`crate::ops::StdOp::outputs`] order; never empty (the
     /// constructors take the first apart).
     outputs: Vec<(&'static str, Buffer)>,
+    /// Checks after the launches (checked mode of the indexing ops), each an error on bad input.
+    guards: Vec<Guard>,
 }
 
 impl Plan {
     /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
     /// their arguments.
     pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
-        Plan { launches, scratch, outputs: vec![output] }
+        Plan { launches, scratch, outputs: vec![output], guards: vec![] }
     }
 
     /// [`Plan::new`] for an op with several outputs: `first`, then `rest`, in order.
@@ -115,12 +123,22 @@ impl Plan {
     ) -> Plan {
         let mut outputs = vec![first];
         outputs.extend(rest);
-        Plan { launches, scratch, outputs }
+        Plan { launches, scratch, outputs, guards: vec![] }
     }
 
     /// Nothing to run: the output is already complete (it has no elements).
     pub fn empty(output: (&'static str, Buffer)) -> Plan {
         Plan::new(vec![], vec![], output)
+    }
+
+    /// The same plan, checking `guard` after its launches.
+    pub fn with_guard(mut self, guard: Guard) -> Plan {
+        self.guards.push(guard);
+        self
+    }
+
+    fn check_guards(&self, dev: &Device) -> Result<()> {
+        self.guards.iter().try_for_each(|g| g.check(dev))
     }
 
     /// Run the launches in order, each waited for; the stats add up.
@@ -149,6 +167,7 @@ impl Plan {
         for l in &self.launches {
             add_stats(&mut total, l.run_on(dev, if l.runs(pipeline) { pipeline } else { &l.pipeline })?);
         }
+        self.check_guards(dev)?;
         Ok(total)
     }
 
@@ -164,6 +183,7 @@ impl Plan {
             let pipeline = build(l)?;
             add_stats(&mut total, l.run_on(dev, &pipeline)?);
         }
+        self.check_guards(dev)?;
         Ok(total)
     }
 

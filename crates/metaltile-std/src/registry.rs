@@ -2,7 +2,7 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -17,7 +17,7 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy` or `cast`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast` or `index`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -35,7 +35,8 @@ pub fn all() -> Vec<Entry> {
         .chain(GemvForm::ALL.map(StdOp::Gemv))
         .chain(FusedKind::ALL.iter().map(|k| StdOp::Fused(*k)))
         .chain([StdOp::Copy])
-        .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast));
+        .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
+        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -160,6 +161,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Cast(_) => {
             "y = x as the dtype: round to nearest even; to integers truncate, saturate, NaN → 0; integers wrap"
         }
+        StdOp::Index(k) => k.summary(),
     }
 }
 
@@ -318,6 +320,7 @@ impl Entry {
             // the conversion rules (`metaltile_ir::dtype::f64_to_bits`). Integer sources wrap
             // where that saturates, so the oracle keeps them in every destination's range.
             StdOp::Cast(_) => x.clone(),
+            StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
         };
         vec![y]
     }
@@ -343,6 +346,7 @@ impl Entry {
             _ if !self.scales_error() => None,
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
+            StdOp::Index(_) => r::scatter_add_magnitudes(x, inputs.get(1)?, inputs.get(2)?, params.index.dim),
             // A mean is its sum's error over n.
             StdOp::Reduce(ReduceKind::Mean) => {
                 let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
@@ -359,7 +363,13 @@ impl Entry {
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
-        matches!(self.op, StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean) | StdOp::Rope(_) | StdOp::Gemv(_))
+        matches!(
+            self.op,
+            StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean)
+                | StdOp::Rope(_)
+                | StdOp::Gemv(_)
+                | StdOp::Index(IndexKind::ScatterAdd)
+        )
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

@@ -87,6 +87,7 @@ fn the_library_has_every_op_once() {
             // Leaked once per test run: the names the registry gives the casts.
             &*Box::leak(format!("cast_{d}").into_boxed_str())
         }))
+        .chain(["embedding", "index_select", "gather", "scatter", "scatter_add"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -97,7 +98,7 @@ fn the_library_has_every_op_once() {
         assert!(FLOAT_DTYPES.iter().all(|d| e.def.dtypes.contains(d)), "{}", e.name());
         assert!(!floats_only || e.def.dtypes == &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
-        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast"]
+        assert!(["unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "index"]
             .contains(&e.family));
     }
 }

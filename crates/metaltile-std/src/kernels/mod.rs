@@ -14,6 +14,7 @@ pub mod elementwise;
 pub mod fused;
 pub mod gemv;
 pub mod helpers;
+pub mod index;
 pub mod moments;
 pub mod norm;
 pub mod reduce;

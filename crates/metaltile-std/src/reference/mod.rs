@@ -5,6 +5,7 @@
 mod binary;
 mod fused;
 mod gemv;
+mod index;
 mod reduce;
 mod rope;
 mod unary;
@@ -12,6 +13,7 @@ mod unary;
 pub use binary::*;
 pub use fused::*;
 pub use gemv::*;
+pub use index::*;
 pub use reduce::*;
 pub use rope::*;
 pub use unary::*;

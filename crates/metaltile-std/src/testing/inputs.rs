@@ -53,7 +53,7 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
         // Drawn by `testing::fused`, which `generate` hands the fused ops to.
-        StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) => Domain::Uniform(-5.0, 5.0),
+        StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Index(_) => Domain::Uniform(-5.0, 5.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -98,7 +98,8 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Rope(_)
         | StdOp::Fused(_)
         | StdOp::Copy
-        | StdOp::Cast(_) => 1e3,
+        | StdOp::Cast(_)
+        | StdOp::Index(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
@@ -151,6 +152,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Cast(to) = op {
         return super::copy::generate_cast(to, case);
+    }
+    if let StdOp::Index(k) = op {
+        return super::index::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;
