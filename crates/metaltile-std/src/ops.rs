@@ -666,6 +666,12 @@ impl StdOp {
             _ => dtype,
         }
     }
+    /// Whether input `index` may hold `found` when the op computes in `dtype`: the dtype
+    /// [`StdOp::input_dtype`] gives, or i64 for the indices of gather and scatter.
+    pub fn takes_input_dtype(self, index: usize, dtype: DType, found: DType) -> bool {
+        let wide = OpParams { index: IndexParams { wide: true, ..IndexParams::default() }, ..OpParams::default() };
+        found == self.input_dtype(index, dtype) || found == self.input_dtype_with(index, dtype, &wide)
+    }
     /// [`StdOp::input_dtype`] under `params` (the oracle's i64-index cases).
     pub fn input_dtype_with(self, index: usize, dtype: DType, params: &OpParams) -> DType {
         match self {

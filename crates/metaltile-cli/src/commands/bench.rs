@@ -314,7 +314,8 @@ impl Ask<'_> {
     /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
         let sent = |name: &str| {
-            ["eps", "correction", "axis"].contains(&name) || matches!(self.case.entry.family, "rope" | "fused")
+            ["eps", "correction", "axis"].contains(&name)
+                || matches!(self.case.entry.family, "rope" | "fused" | "index")
         };
         let op = self.case.entry.op;
         op.params()
