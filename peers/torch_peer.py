@@ -123,6 +123,7 @@ def op_fn(op, params):
         "gather": lambda x, i: torch.gather(x, dim, i),
         "scatter": lambda x, i, s: x.scatter(dim, i, s),
         "scatter_add": lambda x, i, s: x.scatter_add(dim, i, s),
+        "masked_scatter": lambda x, m, s: x.masked_scatter(m, s),
     }
     return table[op]
 

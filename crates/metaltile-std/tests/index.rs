@@ -8,7 +8,7 @@
 
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry};
 use metaltile_runtime::{Buffer, Device, KernelArg, RuntimeError};
-use metaltile_std::kernels::index as k;
+use metaltile_std::kernels::{index as k, masked};
 use metaltile_std::ops::{self, IndexKind, OpParams, StdOp};
 use metaltile_std::reference as r;
 use metaltile_std::HostTensor;
@@ -309,4 +309,56 @@ fn empty_indices_give_empty_outputs_or_a_copy() {
     let src = dev.upload::<f32>(&[], &[2, 0]).unwrap();
     assert_eq!(f32s(&ops::scatter_add(&dev, &x, 1, &none2, &src).unwrap()), [1.0, 2.0, 3.0, 4.0]);
     assert_eq!(ops::gather(&dev, &x, 1, &none2).unwrap().shape(), &[2, 0]);
+}
+
+#[test]
+fn masked_scatter_takes_src_in_order_and_refuses_a_short_src() {
+    // torch: x.masked_scatter(mask, src) fills the true positions with src's first elements.
+    let dev = Device::cpu();
+    let x = dev.upload(&[0.0f32; 6], &[2, 3]).unwrap();
+    let mask = dev.upload_bool(&[true, false, true, false, true, true], &[2, 3]).unwrap();
+    let src = dev.upload(&[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[6]).unwrap();
+    assert_eq!(f32s(&ops::masked_scatter(&dev, &x, &mask, &src).unwrap()), [1.0, 0.0, 2.0, 0.0, 3.0, 4.0]);
+    let short = dev.upload(&[1.0f32, 2.0, 3.0], &[3]).unwrap();
+    match ops::masked_scatter(&dev, &x, &mask, &short) {
+        Err(RuntimeError::BadParameter { op, name, reason }) => {
+            assert_eq!((op.as_str(), name.as_str()), ("masked_scatter", "src"));
+            assert!(reason.contains("(3)") && reason.contains("element 3"), "{reason}");
+        }
+        other => panic!("expected a short-src error, got {other:?}"),
+    }
+    // Unchecked, the positions past src's end keep x's values.
+    let mut p = OpParams::default();
+    p.index.checked = 0.0;
+    let plan = StdOp::Index(IndexKind::MaskedScatter).plan(&dev, &[&x, &mask, &short], &p).unwrap();
+    plan.run(&dev).unwrap();
+    assert_eq!(f32s(&plan.into_output()), [1.0, 0.0, 2.0, 0.0, 3.0, 0.0]);
+    // The mask must be bool and of x's shape.
+    let fmask = dev.upload(&[1.0f32; 6], &[2, 3]).unwrap();
+    assert!(matches!(ops::masked_scatter(&dev, &x, &fmask, &src), Err(RuntimeError::DTypeMismatch { .. })));
+    let row = dev.upload_bool(&[true; 3], &[3]).unwrap();
+    assert!(matches!(ops::masked_scatter(&dev, &x, &row, &src), Err(RuntimeError::ShapeMismatch { .. })));
+}
+
+#[test]
+fn masked_offsets_scans_more_chunks_than_one_threadgroup_holds() {
+    // The oracle's tensors have a few chunks; a large one has more than 256, which the scan
+    // walks in steps with a carry.
+    let dev = Device::cpu();
+    let chunks = 700u32;
+    let counts: Vec<u32> = (0..chunks).map(|i| (i * 37 + 11) % 4097).collect();
+    let mut with_total = counts.clone();
+    with_total.push(0xdead);
+    let buf = dev.upload(&with_total, &[chunks as usize + 1]).unwrap();
+    let p = dev.pipeline(&masked::masked_offsets::DEF, Some(DType::U32), &ConstArgs::new()).unwrap();
+    dev.launch(&p, Geometry::linear(1, masked::MASK_GROUP), &[KernelArg::Buffer(&buf), KernelArg::u32(chunks)])
+        .unwrap();
+    let mut want = Vec::new();
+    let mut sum = 0u32;
+    for c in &counts {
+        want.push(sum);
+        sum += c;
+    }
+    want.push(sum);
+    assert_eq!(buf.to_vec::<u32>().unwrap(), want);
 }

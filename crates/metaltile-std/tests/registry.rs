@@ -87,7 +87,7 @@ fn the_library_has_every_op_once() {
             // Leaked once per test run: the names the registry gives the casts.
             &*Box::leak(format!("cast_{d}").into_boxed_str())
         }))
-        .chain(["embedding", "index_select", "gather", "scatter", "scatter_add"])
+        .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());

@@ -18,7 +18,7 @@
 
 use super::{check_float, index_count, launch, OpParams};
 use crate::guard::{Guard, GuardKind, FLAG_WORDS};
-use crate::kernels::index as k;
+use crate::kernels::{index as k, masked};
 use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
@@ -43,6 +43,9 @@ pub enum IndexKind {
     Scatter,
     /// `y = x; y[i][index[i][j][k]][k] += src[i][j][k]` for `dim = 1`, torch's `scatter_add`.
     ScatterAdd,
+    /// `y = x` with the positions where `mask` is true taking consecutive elements of `src`,
+    /// torch's `masked_scatter`.
+    MaskedScatter,
 }
 
 /// The parameters of the indexing ops.
@@ -84,8 +87,14 @@ impl IndexParams {
 
 impl IndexKind {
     /// Every kind, in registry order.
-    pub const ALL: &'static [IndexKind] =
-        &[IndexKind::Embedding, IndexKind::IndexSelect, IndexKind::Gather, IndexKind::Scatter, IndexKind::ScatterAdd];
+    pub const ALL: &'static [IndexKind] = &[
+        IndexKind::Embedding,
+        IndexKind::IndexSelect,
+        IndexKind::Gather,
+        IndexKind::Scatter,
+        IndexKind::ScatterAdd,
+        IndexKind::MaskedScatter,
+    ];
 
     /// The kernel that computes it.
     pub fn def(self) -> KernelDef {
@@ -95,6 +104,7 @@ impl IndexKind {
             IndexKind::Gather => k::gather::DEF,
             IndexKind::Scatter => k::scatter::DEF,
             IndexKind::ScatterAdd => k::scatter_add::DEF,
+            IndexKind::MaskedScatter => masked::masked_scatter::DEF,
         }
     }
 
@@ -109,13 +119,14 @@ impl IndexKind {
             IndexKind::Embedding => &["table", "ids"],
             IndexKind::IndexSelect | IndexKind::Gather => &["x", "index"],
             IndexKind::Scatter | IndexKind::ScatterAdd => &["x", "index", "src"],
+            IndexKind::MaskedScatter => &["x", "mask", "src"],
         }
     }
 
     /// Names of its scalar parameters.
     pub fn params(self) -> &'static [&'static str] {
         match self {
-            IndexKind::Embedding => &["checked"],
+            IndexKind::Embedding | IndexKind::MaskedScatter => &["checked"],
             _ => IndexParams::NAMES,
         }
     }
@@ -124,6 +135,7 @@ impl IndexKind {
     /// `params.wide`).
     pub fn input_dtype(self, index: usize, dtype: DType, params: &IndexParams) -> DType {
         match (index, params.wide) {
+            (1, _) if self == IndexKind::MaskedScatter => DType::Bool,
             (1, true) => DType::I64,
             (1, false) => DType::I32,
             _ => dtype,
@@ -138,12 +150,22 @@ impl IndexKind {
             IndexKind::Gather => "y[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (index i32 or i64)",
             IndexKind::Scatter => "y = x; y[i][index[i][j][k]][k] = src[i][j][k] for dim = 1 (repeats: any candidate)",
             IndexKind::ScatterAdd => "y = x; y[i][index[i][j][k]][k] += src[i][j][k] for dim = 1, f32 accumulation",
+            IndexKind::MaskedScatter => "y = x; where mask (bool, x's shape) is true, the next element of src in order",
         }
     }
 
     /// Every kernel instance its plans may launch.
     pub fn instances(self) -> Vec<(KernelDef, ConstArgs)> {
         let mut out = Vec::new();
+        if self == IndexKind::MaskedScatter {
+            let plain = |def: KernelDef| (def, ConstArgs::new());
+            return vec![
+                plain(masked::masked_count::DEF),
+                plain(masked::masked_offsets::DEF),
+                plain(masked::masked_scatter::DEF),
+                plain(k::clear_flag::DEF),
+            ];
+        }
         for wide in [false, true] {
             let base = ConstArgs::new().with("wide", ConstArg::Bool(wide));
             match self {
@@ -175,6 +197,7 @@ pub fn index_plan_params(dev: &Device, kind: IndexKind, inputs: &[&Buffer], para
         IndexKind::Gather => gather_plan(dev, inputs[0], inputs[1], p.dim, p.is_checked()),
         IndexKind::Scatter => scatter_plan(dev, inputs[0], inputs[1], inputs[2], p.dim, false, p.is_checked()),
         IndexKind::ScatterAdd => scatter_plan(dev, inputs[0], inputs[1], inputs[2], p.dim, true, p.is_checked()),
+        IndexKind::MaskedScatter => masked_scatter_plan(dev, inputs[0], inputs[1], inputs[2], p.is_checked()),
     }
 }
 
@@ -228,7 +251,7 @@ fn fit(op: &str, shape: &[usize], v: usize, what: &str) -> Result<u32> {
 }
 
 /// A zeroed flag and the guard that reads it.
-fn guard(dev: &Device, op: &'static str, input: &'static str, bound_of: String) -> Result<(Buffer, Guard)> {
+pub(crate) fn guard(dev: &Device, op: &'static str, input: &'static str, bound_of: String) -> Result<(Buffer, Guard)> {
     let flag = dev.upload(&[0u32; FLAG_WORDS], &[FLAG_WORDS])?;
     let clear = Launch::new(
         dev,
@@ -243,7 +266,7 @@ fn guard(dev: &Device, op: &'static str, input: &'static str, bound_of: String) 
 }
 
 /// The plan of `launches`, with its guard when checked.
-fn guarded(plan: Plan, g: Guard, checked: bool) -> Plan {
+pub(crate) fn guarded(plan: Plan, g: Guard, checked: bool) -> Plan {
     if checked {
         plan.with_guard(g)
     } else {
@@ -474,6 +497,91 @@ pub fn scatter_plan(
     Ok(guarded(plan, g, checked))
 }
 
+/// Plan torch's `masked_scatter(x, mask, src)`: `y = x`, and the positions where `mask` (bool,
+/// `x`'s shape; torch also broadcasts it) is true take the elements of `src` (any shape, at least
+/// as many elements as the mask selects) in row-major order. Three launches: the count of each
+/// chunk of the mask, their exclusive scan, the scatter (see [`crate::kernels::masked`]). A
+/// `src` shorter than the count is, checked, an error; unchecked, the positions past its end
+/// keep `x`'s values.
+pub fn masked_scatter_plan(dev: &Device, x: &Buffer, mask: &Buffer, src: &Buffer, checked: bool) -> Result<Plan> {
+    let op = masked::masked_scatter::DEF.name;
+    check_float(op, "x", x)?;
+    if mask.dtype() != DType::Bool {
+        return Err(RuntimeError::DTypeMismatch {
+            what: format!("`{op}`, input `mask`"),
+            expected: DType::Bool,
+            found: mask.dtype(),
+        });
+    }
+    if mask.shape() != x.shape() {
+        return Err(RuntimeError::ShapeMismatch {
+            what: format!("`{op}`, input `mask` (no broadcasting yet)"),
+            expected: x.shape().to_vec(),
+            found: mask.shape().to_vec(),
+        });
+    }
+    if src.dtype() != x.dtype() {
+        return Err(RuntimeError::DTypeMismatch {
+            what: format!("`{op}`, input `src`"),
+            expected: x.dtype(),
+            found: src.dtype(),
+        });
+    }
+    let n = index_count(op, x)?;
+    let src_len = index_count(op, src)?;
+    let y = dev.alloc(x.dtype(), x.shape())?;
+    if n == 0 {
+        return Ok(Plan::empty(("y", y)));
+    }
+    let chunks = n.div_ceil(masked::MASK_CHUNK);
+    let counts = dev.alloc(DType::U32, &[chunks as usize + 1])?;
+    let (flag, mut g) = guard(dev, op, "src", "`src`".into())?;
+    g.kind = GuardKind::SourceTooShort;
+    let group = masked::MASK_GROUP;
+    let none = ConstArgs::new;
+    let count = launch(
+        dev,
+        masked::masked_count::DEF,
+        DType::U32,
+        none(),
+        Geometry::linear(chunks, group),
+        vec![mask.into(), (&counts).into(), n.into()],
+    )?;
+    let offsets = launch(
+        dev,
+        masked::masked_offsets::DEF,
+        DType::U32,
+        none(),
+        Geometry::linear(1, group),
+        vec![(&counts).into(), chunks.into()],
+    )?;
+    let apply = launch(
+        dev,
+        masked::masked_scatter::DEF,
+        x.dtype(),
+        none(),
+        Geometry::linear(chunks, group),
+        vec![
+            x.into(),
+            mask.into(),
+            src.into(),
+            (&counts).into(),
+            (&y).into(),
+            (&flag).into(),
+            n.into(),
+            src_len.into(),
+        ],
+    )?;
+    let plan = Plan::new(vec![count, offsets, apply], vec![counts], ("y", y));
+    Ok(guarded(plan, g, checked))
+}
+
+/// torch's `masked_scatter(x, mask, src)` (out of place); a `src` shorter than the number of
+/// true elements of `mask` is an error.
+pub fn masked_scatter(dev: &Device, x: &Buffer, mask: &Buffer, src: &Buffer) -> Result<Buffer> {
+    run(dev, masked_scatter_plan(dev, x, mask, src, true)?)
+}
+
 fn run(dev: &Device, plan: Plan) -> Result<Buffer> {
     plan.run(dev)?;
     Ok(plan.into_output())
@@ -520,15 +628,18 @@ pub fn index_bench_params(kind: IndexKind) -> OpParams {
 /// length of the indexed axis in the output (the number of ids, of selected slices, or the
 /// index's size along `dim`): Llama-3's embedding table (128256 × 4096) at a prefill of 4096
 /// ids and a decode step of 64; index_select of 4096 rows of 4096 × 8192; gather of 4096 × 8192
-/// along the last axis; scatter of 4096 × 1024 indices into 4096 × 4096.
+/// along the last axis; scatter of 4096 × 1024 indices into 4096 × 4096; masked_scatter of
+/// 4096 × 8192 (its shape is the data's alone).
 pub fn index_bench_shapes(kind: IndexKind, size: crate::bench::BenchSize) -> Vec<Vec<usize>> {
     use crate::bench::BenchSize::*;
     match (kind, size) {
         (IndexKind::Embedding, Quick) => vec![vec![1000, 64, 16]],
+        (IndexKind::MaskedScatter, Quick) => vec![vec![8, 1024]],
         (_, Quick) => vec![vec![8, 1024, 256]],
         (IndexKind::Embedding, Full) => vec![vec![128_256, 4096, 4096], vec![128_256, 4096, 64]],
         (IndexKind::IndexSelect, Full) => vec![vec![4096, 8192, 4096]],
         (IndexKind::Gather, Full) => vec![vec![4096, 8192, 8192]],
         (IndexKind::Scatter | IndexKind::ScatterAdd, Full) => vec![vec![4096, 4096, 1024]],
+        (IndexKind::MaskedScatter, Full) => vec![vec![4096, 8192]],
     }
 }

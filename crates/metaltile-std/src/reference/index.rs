@@ -109,6 +109,19 @@ pub fn scatter_add_magnitudes(x: &HostTensor, index: &HostTensor, src: &HostTens
     scatter(&abs(x), index, &abs(src), dim, true).map(|t| t.data)
 }
 
+/// torch's `masked_scatter(x, mask, src)`: the true positions of `mask`, in row-major order,
+/// take `src`'s elements in order.
+pub fn masked_scatter(x: &HostTensor, mask: &HostTensor, src: &HostTensor) -> Option<HostTensor> {
+    let mut y = x.data.clone();
+    let mut next = src.data.iter();
+    for (v, m) in y.iter_mut().zip(&mask.data) {
+        if *m != 0.0 {
+            *v = *next.next()?;
+        }
+    }
+    Some(HostTensor::new(&x.shape, y))
+}
+
 /// The reference of `kind` on `inputs` (in [`IndexKind::inputs`] order).
 pub fn index_op(kind: IndexKind, inputs: &[HostTensor], p: &IndexParams) -> Vec<HostTensor> {
     let empty = HostTensor::new(&[0], vec![]);
@@ -119,6 +132,7 @@ pub fn index_op(kind: IndexKind, inputs: &[HostTensor], p: &IndexParams) -> Vec<
         IndexKind::Gather => gather(arg(0), arg(1), p.dim),
         IndexKind::Scatter => scatter(arg(0), arg(1), arg(2), p.dim, false),
         IndexKind::ScatterAdd => scatter(arg(0), arg(1), arg(2), p.dim, true),
+        IndexKind::MaskedScatter => masked_scatter(arg(0), arg(1), arg(2)),
     };
     vec![y.unwrap_or(empty)]
 }

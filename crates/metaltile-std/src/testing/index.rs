@@ -3,7 +3,8 @@
 //! index_select (k indices), gather and scatter (the index's size along `dim`; its other axes
 //! are the data's). Indices are drawn in range (out-of-range ones are `tests/index.rs`'s):
 //! with repeats for the gathers and scatter_add, distinct along each line of `dim` for scatter
-//! (whose result with repeats is any of the candidates, also checked there).
+//! (whose result with repeats is any of the candidates, also checked there). masked_scatter's
+//! shape is the data's alone.
 
 use super::inputs::SPECIALS;
 use super::rng::Rng;
@@ -73,6 +74,19 @@ pub fn cases(kind: IndexKind) -> Vec<Case> {
             }
             t
         }
+        // The shape is x's (and the mask's); seeds 7 and 8 draw a mask all true and all false.
+        IndexKind::MaskedScatter => vec![
+            (vec![1000], 1, Random, "one chunk with a tail, mask half true", p(0.0, false)),
+            (vec![1000], 2, Random, "seed 2", p(0.0, false)),
+            (vec![1000], 3, Random, "seed 3", p(0.0, false)),
+            (vec![1], 4, Random, "one element", p(0.0, false)),
+            (vec![3, 5000], 5, Random, "four chunks, the last partial", p(0.0, false)),
+            (vec![2, 4096], 6, Random, "two whole chunks", p(0.0, false)),
+            (vec![2, 3000], 7, Random, "mask all true: src read in full", p(0.0, false)),
+            (vec![2, 3000], 8, Random, "mask all false: a copy of x", p(0.0, false)),
+            (vec![600], 9, Specials, "NaN, ±inf, ±0 in x and src", p(0.0, false)),
+            (vec![1000], 10, Large, "large magnitudes", p(0.0, false)),
+        ],
     };
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
@@ -103,8 +117,28 @@ fn axis(dim: f32, rank: usize) -> usize {
     (if d < 0 { d + rank as i64 } else { d }).clamp(0, rank.max(1) as i64 - 1) as usize
 }
 
+/// The inputs of a masked_scatter case: x, a bool mask (half true; all true for seed 7, all
+/// false for seed 8), and a 1-d src five elements longer than the mask's count.
+fn generate_masked(case: &Case) -> Vec<HostTensor> {
+    let mut rng = Rng::new(case.seed);
+    let x = data(&mut rng, &case.shape, case.kind);
+    let mask: Vec<f64> = (0..x.data.len())
+        .map(|_| match case.seed {
+            7 => 1.0,
+            8 => 0.0,
+            _ => (rng.below(2) == 1) as u8 as f64,
+        })
+        .collect();
+    let count = mask.iter().filter(|m| **m != 0.0).count() + 5;
+    let src = data(&mut rng, &[count], case.kind);
+    vec![x, HostTensor::new(&case.shape, mask), src]
+}
+
 /// The inputs of `case` (see the module's notes for its shape).
 pub fn generate(kind: IndexKind, case: &Case) -> Vec<HostTensor> {
+    if kind == IndexKind::MaskedScatter {
+        return generate_masked(case);
+    }
     let mut rng = Rng::new(case.seed);
     let (k, data_shape) = match case.shape.split_last() {
         Some((k, rest)) => (*k, rest.to_vec()),
