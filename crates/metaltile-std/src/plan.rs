@@ -105,13 +105,15 @@ pub struct Plan {
     outputs: Vec<(&'static str, Buffer)>,
     /// Checks after the launches (checked mode of the indexing ops), each an error on bad input.
     guards: Vec<Guard>,
+    /// What [`Plan::bytes_moved`] reports when the op reads only part of an input.
+    bytes: Option<u64>,
 }
 
 impl Plan {
     /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
     /// their arguments.
     pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
-        Plan { launches, scratch, outputs: vec![output], guards: vec![] }
+        Plan { launches, scratch, outputs: vec![output], guards: vec![], bytes: None }
     }
 
     /// [`Plan::new`] for an op with several outputs: `first`, then `rest`, in order.
@@ -123,7 +125,7 @@ impl Plan {
     ) -> Plan {
         let mut outputs = vec![first];
         outputs.extend(rest);
-        Plan { launches, scratch, outputs, guards: vec![] }
+        Plan { launches, scratch, outputs, guards: vec![], bytes: None }
     }
 
     /// Nothing to run: the output is already complete (it has no elements).
@@ -134,6 +136,13 @@ impl Plan {
     /// The same plan, checking `guard` after its launches.
     pub fn with_guard(mut self, guard: Guard) -> Plan {
         self.guards.push(guard);
+        self
+    }
+
+    /// The same plan, reporting `bytes` as the bytes it moves: for an op that reads only part
+    /// of an input (an embedding reads the rows its ids name, not the whole table).
+    pub fn with_bytes_moved(mut self, bytes: u64) -> Plan {
+        self.bytes = Some(bytes);
         self
     }
 
@@ -224,6 +233,9 @@ impl Plan {
     /// buffers and re-reads are not counted, so this over time is the op's effective
     /// bandwidth.
     pub fn bytes_moved(&self) -> u64 {
+        if let Some(b) = self.bytes {
+            return b;
+        }
         let mut seen: Vec<&Buffer> = Vec::new();
         for l in &self.launches {
             for a in &l.args {

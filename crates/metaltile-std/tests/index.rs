@@ -43,6 +43,9 @@ fn embedding_copies_one_row_per_id_of_any_shape() {
     assert_eq!(y.shape(), &[2, 3, 8]);
     let want: Vec<f32> = [4, 0, 4, 2, 1, 3].iter().flat_map(|r| table[r * 8..(r + 1) * 8].to_vec()).collect();
     assert_eq!(f32s(&y), want);
+    // The bench counts the rows read and written and the ids, not the whole table.
+    let plan = ops::embedding_plan(&dev, &t, &ids, true).unwrap();
+    assert_eq!(plan.bytes_moved(), 6 * 4 + 2 * 6 * 8 * 4);
     // The same ids as i64.
     let ids64 = dev.upload(&[4i64, 0, 4, 2, 1, 3], &[2, 3]).unwrap();
     assert_eq!(f32s(&ops::embedding(&dev, &t, &ids64).unwrap()), want);

@@ -345,7 +345,8 @@ pub fn embedding_plan(dev: &Device, table: &Buffer, ids: &Buffer, checked: bool)
     }
     let (flag, g) = guard(dev, op, "ids", "the rows of `table`".into())?;
     let l = take_launch(dev, k::embedding::DEF, table, ids, &y, &flag, [1, v, d], ids.len())?;
-    Ok(guarded(Plan::new(vec![l], vec![], ("y", y)), g, checked))
+    let bytes = (ids.size_bytes() + 2 * y.size_bytes()) as u64;
+    Ok(guarded(Plan::new(vec![l], vec![], ("y", y)).with_bytes_moved(bytes), g, checked))
 }
 
 /// Plan `index_select(x, dim, index)`: the slices `index[j]` of `x` along `dim`, `index` 1-d;
@@ -370,7 +371,9 @@ pub fn index_select_plan(dev: &Device, x: &Buffer, index: &Buffer, dim: f32, che
     }
     let (flag, g) = guard(dev, op, "index", format!("dim {at} of `x`"))?;
     let l = take_launch(dev, k::index_select::DEF, x, index, &y, &flag, view(x.shape(), at), index.len())?;
-    Ok(guarded(Plan::new(vec![l], vec![], ("y", y)), g, checked))
+    // The selected slices are read (once each, if repeated ones stay in cache), not all of x.
+    let bytes = (index.size_bytes() + 2 * y.size_bytes()) as u64;
+    Ok(guarded(Plan::new(vec![l], vec![], ("y", y)).with_bytes_moved(bytes), g, checked))
 }
 
 /// Refuse an `index` that does not have `x`'s shape except along `at`.
