@@ -83,6 +83,7 @@ def op_fn(op, params):
     scale, shift = float(params.get("scale", 1.0)), float(params.get("shift", 0.0))
     correction = float(params.get("correction", 1.0))
     ax = int(params.get("axis", -1))
+    dim = int(params.get("dim", -1))
     table = {
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
         "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
@@ -139,6 +140,13 @@ def op_fn(op, params):
         "add_mul": add_mul,
         **{f"cast_{d}": (lambda t: lambda x: x.to(t))(t) for d, t in CAST_TO.items()},
         **{s: scan_fn(s, ax, float(params.get("reverse", 0.0)) == 1.0) for s in proto.SCANS},
+        # Indices arrive as int64 (see `load`), what torch's gather and scatter require.
+        "embedding": lambda table, ids: F.embedding(ids, table),
+        "index_select": lambda x, i: torch.index_select(x, dim, i),
+        "gather": lambda x, i: torch.gather(x, dim, i),
+        "scatter": lambda x, i, s: x.scatter(dim, i, s),
+        "scatter_add": lambda x, i, s: x.scatter_add(dim, i, s),
+        "masked_scatter": lambda x, m, s: x.masked_scatter(m, s),
     }
     return table[op]
 
@@ -220,6 +228,9 @@ def load(path, dtype):
     if a.dtype == np.bool_:
         # A condition (where_select) or a mask (masked_cumsum): bool whatever the op's dtype.
         return torch.from_numpy(np.ascontiguousarray(a)).to(DEVICE)
+    if a.dtype in (np.int32, np.int64):
+        # Indices (gather, scatter, embedding): int64, which torch.gather and scatter require.
+        return torch.from_numpy(np.ascontiguousarray(a)).to(DEVICE).long()
     if a.dtype != NPY[dtype]:
         raise ValueError(f"{path} holds {a.dtype}, expected {np.dtype(NPY[dtype])} for {dtype}")
     a = np.ascontiguousarray(a)

@@ -100,6 +100,25 @@ impl Buffer {
         Ok(Buffer { shape: shape.to_vec(), ..self.clone() })
     }
 
+    /// The same memory seen as elements of `dtype`, a dtype whose size divides the buffer's
+    /// (or is a multiple of it, when the last axis divides evenly): the last axis is rescaled.
+    /// An i64 buffer of shape `[n]` seen as i32 has shape `[2n]`, each element's low word
+    /// first (little-endian): kernels that read indices as 32-bit words take both widths.
+    pub fn bitcast(&self, dtype: DType) -> Result<Buffer> {
+        let (from, to) = (self.dtype.size_bytes(), dtype.size_bytes());
+        let mut shape = if self.shape.is_empty() { vec![1] } else { self.shape.clone() };
+        let last = shape.len() - 1;
+        let bytes = shape[last] * from;
+        if !bytes.is_multiple_of(to) {
+            return Err(RuntimeError::InvalidShape {
+                shape: self.shape.clone(),
+                reason: format!("the last axis holds {bytes} bytes, not a whole number of {dtype} elements"),
+            });
+        }
+        shape[last] = bytes / to;
+        Ok(Buffer { dtype, len: element_count(&shape)?, shape, ..self.clone() })
+    }
+
     /// The contents as little-endian bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         self.memory.read()

@@ -175,6 +175,9 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if let crate::ops::StdOp::Move(k) = entry.op {
         return crate::ops::movement_bench_shapes(k, size);
     }
+    if let crate::ops::StdOp::Index(k) = entry.op {
+        return crate::ops::index_bench_shapes(k, size);
+    }
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],
@@ -294,7 +297,7 @@ impl Bench {
     fn try_measure(&self, case: &BenchCase) -> Result<Measured> {
         let (dev, op, dtype) = (&self.dev, case.entry.op, case.dtype);
         let kind = input_kind(case);
-        let mut params = OpParams { strategy: self.opts.strategy, ..crate::ops::bench_params(op, &case.shape) };
+        let mut params = OpParams { strategy: self.opts.strategy, ..op.bench_params(&case.shape) };
         for (name, value) in self.opts.params.iter().filter(|(n, _)| op.params().contains(&n.as_str())) {
             // Every name an op takes is one the setter knows (the movement ops' too).
             let _ = params.set_values(name, &[f64::from(*value)]);

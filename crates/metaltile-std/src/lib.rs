@@ -15,6 +15,7 @@
 
 pub mod bench;
 pub mod broadcast;
+pub mod guard;
 pub mod kernels;
 pub mod ops;
 pub mod plan;

@@ -12,6 +12,7 @@ mod copy;
 mod fill;
 mod fused;
 mod gemv;
+mod index;
 mod move_params;
 mod movement;
 mod reductions;
@@ -24,6 +25,7 @@ pub use copy::*;
 pub use fill::*;
 pub use fused::*;
 pub use gemv::*;
+pub use index::*;
 pub use move_params::*;
 pub use movement::*;
 pub use reductions::*;
@@ -411,6 +413,8 @@ pub enum StdOp {
     Move(MoveOp),
     /// A scan along an axis.
     Scan(ScanKind),
+    /// Gather and scatter.
+    Index(IndexKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -439,6 +443,8 @@ pub struct OpParams {
     pub movement: MoveParams,
     /// The parameters of the scans besides `axis`.
     pub scan: ScanParams,
+    /// The parameters of gather and scatter.
+    pub index: IndexParams,
 }
 
 impl Default for OpParams {
@@ -455,6 +461,7 @@ impl Default for OpParams {
             reduce: ReduceParams::default(),
             movement: MoveParams::default(),
             scan: ScanParams::default(),
+            index: IndexParams::default(),
         }
     }
 }
@@ -476,6 +483,7 @@ impl OpParams {
             "max_val" => Some(&mut self.max_val),
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
+            other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -614,6 +622,7 @@ impl StdOp {
             StdOp::Cast(to) => cast_def(to),
             StdOp::Move(k) => k.def(),
             StdOp::Scan(k) => k.def(),
+            StdOp::Index(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -635,6 +644,7 @@ impl StdOp {
             StdOp::Cast(_) => "cast",
             StdOp::Move(_) => "movement",
             StdOp::Scan(_) => "scan",
+            StdOp::Index(_) => "index",
         }
     }
     /// Names of its input buffers, in call order.
@@ -654,6 +664,7 @@ impl StdOp {
             StdOp::Fused(k) => k.inputs(),
             StdOp::Move(k) => k.inputs(),
             StdOp::Scan(k) => k.inputs(),
+            StdOp::Index(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -666,6 +677,7 @@ impl StdOp {
             StdOp::Reduce(k) => k.params(),
             StdOp::Move(k) => k.params(),
             StdOp::Scan(k) => k.params(),
+            StdOp::Index(k) => k.params(),
             _ => &[],
         }
     }
@@ -682,7 +694,29 @@ impl StdOp {
         match self {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
             StdOp::Scan(k) => k.input_dtype(index, dtype),
+            StdOp::Index(k) => k.input_dtype(index, dtype, &IndexParams::default()),
             _ => dtype,
+        }
+    }
+    /// Whether input `index` may hold `found` when the op computes in `dtype`: the dtype
+    /// [`StdOp::input_dtype`] gives, or i64 for the indices of gather and scatter.
+    pub fn takes_input_dtype(self, index: usize, dtype: DType, found: DType) -> bool {
+        let wide = OpParams { index: IndexParams { wide: true, ..IndexParams::default() }, ..OpParams::default() };
+        found == self.input_dtype(index, dtype) || found == self.input_dtype_with(index, dtype, &wide)
+    }
+    /// [`StdOp::input_dtype`] under `params` (the oracle's i64-index cases).
+    pub fn input_dtype_with(self, index: usize, dtype: DType, params: &OpParams) -> DType {
+        match self {
+            StdOp::Index(k) => k.input_dtype(index, dtype, &params.index),
+            _ => self.input_dtype(index, dtype),
+        }
+    }
+    /// The parameters `tile bench` runs the op with at `shape` (besides the strategy).
+    pub fn bench_params(self, shape: &[usize]) -> OpParams {
+        match self {
+            StdOp::Index(k) => index_bench_params(k),
+            StdOp::Move(_) => movement_bench_params(self, shape),
+            _ => OpParams::default(),
         }
     }
     /// The dtype of its output for inputs of `dtype`.
@@ -721,6 +755,7 @@ impl StdOp {
             StdOp::Cast(_) => vec![plain(self.def())],
             StdOp::Move(k) => k.instances(),
             StdOp::Scan(k) => k.instances(),
+            StdOp::Index(k) => k.instances(),
         }
     }
 
@@ -749,7 +784,8 @@ impl StdOp {
             | StdOp::Fused(_)
             | StdOp::Copy
             | StdOp::Cast(_)
-            | StdOp::Move(_),
+            | StdOp::Move(_)
+            | StdOp::Index(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -776,6 +812,7 @@ impl StdOp {
             StdOp::Cast(to) => cast_plan(dev, x, to),
             StdOp::Move(k) => k.plan(dev, inputs, params),
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
+            StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
         }
     }
 
@@ -794,8 +831,9 @@ impl StdOp {
             | StdOp::Fused(_)
             | StdOp::Copy
             | StdOp::Cast(_)
-            | StdOp::Move(_) => None,
-            StdOp::Scan(_) => None,
+            | StdOp::Move(_)
+            | StdOp::Scan(_)
+            | StdOp::Index(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -3,6 +3,7 @@
 //! pass partial results between launches, and the outputs. Ops build one and run it; benches
 //! run one many times; tests run it with other builds of the same kernels.
 
+use crate::guard::Guard;
 use metaltile_ir::{ConstArgs, Constant, DType, Geometry, KernelDef};
 use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, Result, RuntimeError};
 use std::sync::Arc;
@@ -69,6 +70,11 @@ impl Launch {
         mine.name == theirs.name && mine.constexprs == theirs.constexprs
     }
 
+    /// Run this launch alone, its own pipeline.
+    pub fn run(&self, dev: &Device) -> Result<LaunchStats> {
+        self.run_on(dev, &self.pipeline)
+    }
+
     fn run_on(&self, dev: &Device, pipeline: &Pipeline) -> Result<LaunchStats> {
         let args: Vec<KernelArg<'_>> = self
             .args
@@ -97,15 +103,17 @@ pub struct Plan {
     /// The op's outputs, in [`crate::ops::StdOp::outputs`] order; never empty (the
     /// constructors take the first apart).
     outputs: Vec<(&'static str, Buffer)>,
-    /// Bytes the op moves when not every element of its inputs (a slice reads part of one).
-    moved: Option<u64>,
+    /// Checks after the launches (checked mode of the indexing ops), each an error on bad input.
+    guards: Vec<Guard>,
+    /// What [`Plan::bytes_moved`] reports when the op reads only part of an input.
+    bytes: Option<u64>,
 }
 
 impl Plan {
     /// Launches run in order; `scratch` holds the buffers only they use; `output` is among
     /// their arguments.
     pub fn new(launches: Vec<Launch>, scratch: Vec<Buffer>, output: (&'static str, Buffer)) -> Plan {
-        Plan { launches, scratch, outputs: vec![output], moved: None }
+        Plan { launches, scratch, outputs: vec![output], guards: vec![], bytes: None }
     }
 
     /// [`Plan::new`] for an op with several outputs: `first`, then `rest`, in order.
@@ -117,12 +125,30 @@ impl Plan {
     ) -> Plan {
         let mut outputs = vec![first];
         outputs.extend(rest);
-        Plan { launches, scratch, outputs, moved: None }
+        Plan { launches, scratch, outputs, guards: vec![], bytes: None }
     }
 
     /// Nothing to run: the output is already complete (it has no elements).
     pub fn empty(output: (&'static str, Buffer)) -> Plan {
         Plan::new(vec![], vec![], output)
+    }
+
+    /// The same plan, checking `guard` after its launches.
+    pub fn with_guard(mut self, guard: Guard) -> Plan {
+        self.guards.push(guard);
+        self
+    }
+
+    /// The same plan, reporting `bytes` as the bytes it moves: for an op that reads only part
+    /// of an input (an embedding reads the rows its ids name, not the whole table; a slice
+    /// the elements of its view).
+    pub fn with_bytes_moved(mut self, bytes: u64) -> Plan {
+        self.bytes = Some(bytes);
+        self
+    }
+
+    fn check_guards(&self, dev: &Device) -> Result<()> {
+        self.guards.iter().try_for_each(|g| g.check(dev))
     }
 
     /// Run the launches in order, each waited for; the stats add up.
@@ -151,6 +177,7 @@ impl Plan {
         for l in &self.launches {
             add_stats(&mut total, l.run_on(dev, if l.runs(pipeline) { pipeline } else { &l.pipeline })?);
         }
+        self.check_guards(dev)?;
         Ok(total)
     }
 
@@ -166,6 +193,7 @@ impl Plan {
             let pipeline = build(l)?;
             add_stats(&mut total, l.run_on(dev, &pipeline)?);
         }
+        self.check_guards(dev)?;
         Ok(total)
     }
 
@@ -202,18 +230,12 @@ impl Plan {
         // Never empty: every constructor takes a first output.
         self.outputs.swap_remove(0).1
     }
-    /// The plan of an op that reads only `bytes` less than its inputs and outputs hold
-    /// (its output, and the elements of a view it copies).
-    pub fn with_bytes_moved(mut self, bytes: u64) -> Plan {
-        self.moved = Some(bytes);
-        self
-    }
     /// Bytes the op must move at least: each of its inputs and outputs once. Scratch
     /// buffers and re-reads are not counted, so this over time is the op's effective
     /// bandwidth.
     pub fn bytes_moved(&self) -> u64 {
-        if let Some(bytes) = self.moved {
-            return bytes;
+        if let Some(b) = self.bytes {
+            return b;
         }
         let mut seen: Vec<&Buffer> = Vec::new();
         for l in &self.launches {

@@ -2,7 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind,
+    GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -17,7 +18,8 @@ pub struct Entry {
     pub op: StdOp,
     /// The kernel definition.
     pub def: KernelDef,
-    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast` or `scan`.
+    /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast`,
+    /// `movement`, `scan` or `index`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -37,7 +39,8 @@ pub fn all() -> Vec<Entry> {
         .chain([StdOp::Copy])
         .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
-        .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)));
+        .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
+        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -164,6 +167,7 @@ fn summary(op: StdOp) -> &'static str {
         }
         StdOp::Move(k) => k.summary(),
         StdOp::Scan(k) => k.summary(),
+        StdOp::Index(k) => k.summary(),
     }
 }
 
@@ -324,6 +328,7 @@ impl Entry {
             StdOp::Cast(_) => x.clone(),
             StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
             StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
+            StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
         };
         vec![y]
     }
@@ -350,6 +355,7 @@ impl Entry {
             StdOp::Rope(l) => Some(r::rope_pair_norms(&x.shape, &x.data, &params.rope.config(l).ok()?)),
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
             StdOp::Scan(k) => Some(r::scan_op(k, inputs, params, true).data),
+            StdOp::Index(_) => r::scatter_add_magnitudes(x, inputs.get(1)?, inputs.get(2)?, params.index.dim),
             // A mean is its sum's error over n.
             StdOp::Reduce(ReduceKind::Mean) => {
                 let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
@@ -366,8 +372,13 @@ impl Entry {
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).
     pub fn scales_error(&self) -> bool {
-        matches!(self.op, StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean) | StdOp::Rope(_) | StdOp::Gemv(_))
-            || matches!(self.op, StdOp::Scan(k) if k.is_sum())
+        matches!(
+            self.op,
+            StdOp::Reduce(ReduceKind::Sum | ReduceKind::Mean)
+                | StdOp::Rope(_)
+                | StdOp::Gemv(_)
+                | StdOp::Index(IndexKind::ScatterAdd)
+        ) || matches!(self.op, StdOp::Scan(k) if k.is_sum())
     }
 
     /// Plan the kernel on named inputs; `consts` carries the op's scalar parameters by name

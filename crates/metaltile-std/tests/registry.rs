@@ -89,6 +89,7 @@ fn the_library_has_every_op_once() {
         }))
         .chain(["as_strided", "permute", "slice", "concat", "fill", "arange"])
         .chain(["cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum"])
+        .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -100,7 +101,8 @@ fn the_library_has_every_op_once() {
         assert!(!floats_only || e.def.dtypes == &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
         assert!([
-            "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement", "scan"
+            "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
+            "scan", "index"
         ]
         .contains(&e.family));
     }

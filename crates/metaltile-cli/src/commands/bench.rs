@@ -315,7 +315,8 @@ impl Ask<'_> {
     /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
         let sent = |name: &str| {
-            ["eps", "correction", "axis"].contains(&name) || matches!(self.case.entry.family, "rope" | "fused" | "scan")
+            ["eps", "correction", "axis"].contains(&name)
+                || matches!(self.case.entry.family, "rope" | "fused" | "scan" | "index")
         };
         let op = self.case.entry.op;
         op.params()

@@ -74,15 +74,13 @@ fn load_inputs(
         let dtype = element_dtype(&entry.def, a.dtype);
         // An input's own dtype where the op fixes it (`where`'s bool condition).
         let index = expected.iter().position(|e| e == name).unwrap_or(0);
-        if let Some(w) = want.map(|w| entry.op.input_dtype(index, w)) {
-            if dtype != w {
-                return Err(CliError::InputDType {
-                    name: name.clone(),
-                    path: path.display().to_string(),
-                    expected: w.name().into(),
-                    found: dtype.name().into(),
-                });
-            }
+        if let Some(want) = want.filter(|w| !entry.op.takes_input_dtype(index, *w, dtype)) {
+            return Err(CliError::InputDType {
+                name: name.clone(),
+                path: path.display().to_string(),
+                expected: entry.op.input_dtype(index, want).name().into(),
+                found: dtype.name().into(),
+            });
         }
         out.push((name.clone(), dev.from_bytes(dtype, &a.shape, &a.data)?));
     }

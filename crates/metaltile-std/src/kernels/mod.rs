@@ -16,6 +16,8 @@ pub mod fill;
 pub mod fused;
 pub mod gemv;
 pub mod helpers;
+pub mod index;
+pub mod masked;
 pub mod moments;
 pub mod norm;
 pub mod reduce;

@@ -206,7 +206,7 @@ pub fn movement_bench_shapes(k: MoveOp, size: crate::bench::BenchSize) -> Vec<Ve
 /// transpose of a matrix, (1, 0, 2) of rank 3 (heads and tokens swapped), (0, 2, 1, 3) of
 /// rank 4, every axis reversed otherwise; for slice, the left half of the last axis; for
 /// as_strided, the transpose of a matrix given by strides. Other ops: the defaults.
-pub fn bench_params(op: super::StdOp, shape: &[usize]) -> OpParams {
+pub fn movement_bench_params(op: super::StdOp, shape: &[usize]) -> OpParams {
     let mut movement = super::MoveParams::default();
     let last = shape.len().saturating_sub(1);
     match op {

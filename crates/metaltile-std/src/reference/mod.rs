@@ -5,6 +5,7 @@
 mod binary;
 mod fused;
 mod gemv;
+mod index;
 mod movement;
 mod reduce;
 mod rope;
@@ -14,6 +15,7 @@ mod unary;
 pub use binary::*;
 pub use fused::*;
 pub use gemv::*;
+pub use index::*;
 pub use movement::*;
 pub use reduce::*;
 pub use rope::*;

@@ -10,6 +10,7 @@ pub mod compare;
 mod copy;
 mod fused;
 mod gemv;
+mod index;
 pub mod inputs;
 mod movement;
 mod reduce;
@@ -176,6 +177,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     if let StdOp::Scan(_) = entry.op {
         return scan::cases();
     }
+    if let StdOp::Index(k) = entry.op {
+        return index::cases(k);
+    }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
         for (shape, seed, kind, label) in plan_cases(entry.op) {
@@ -191,7 +195,19 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
 /// The inputs of `op` on `dev`, each in the dtype [`StdOp::input_dtype`] gives it when the op
 /// computes in `dtype` (rounded by the upload).
 pub fn upload(dev: &Device, op: StdOp, dtype: DType, inputs: &[HostTensor]) -> Result<Vec<Buffer>> {
-    inputs.iter().enumerate().map(|(i, t)| dev.from_f64(op.input_dtype(i, dtype), &t.shape, &t.data)).collect()
+    upload_with(dev, op, dtype, &OpParams::default(), inputs)
+}
+
+/// [`upload`] with each input in the dtype [`StdOp::input_dtype_with`] gives it under `params`.
+pub fn upload_with(
+    dev: &Device,
+    op: StdOp,
+    dtype: DType,
+    params: &OpParams,
+    inputs: &[HostTensor],
+) -> Result<Vec<Buffer>> {
+    let dtype_of = |i: usize| op.input_dtype_with(i, dtype, params);
+    inputs.iter().enumerate().map(|(i, t)| dev.from_f64(dtype_of(i), &t.shape, &t.data)).collect()
 }
 
 /// Round each value to `dtype` and back: what an exact kernel would store.
@@ -201,7 +217,7 @@ fn round_to(dtype: DType, v: &[f64]) -> Vec<f64> {
 
 fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
     let inputs = inputs::generate(entry.op, case);
-    let buffers = upload(dev, entry.op, case.dtype, &inputs)?;
+    let buffers = upload_with(dev, entry.op, case.dtype, &case.params, &inputs)?;
     let rounded: Vec<HostTensor> =
         buffers.iter().map(|b| Ok(HostTensor::new(b.shape(), b.to_f64()?))).collect::<Result<_>>()?;
     let params = case.params;
