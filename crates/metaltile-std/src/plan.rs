@@ -4,8 +4,8 @@
 //! run one many times; tests run it with other builds of the same kernels.
 
 use crate::guard::Guard;
-use metaltile_ir::{ConstArgs, Constant, DType, Geometry, KernelDef};
-use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, Result, RuntimeError};
+use metaltile_ir::{ConstArgs, Constant, DType, Geometry, Kernel, KernelDef};
+use metaltile_runtime::{Buffer, Device, KernelArg, LaunchStats, Pipeline, PipelineOptions, Result, RuntimeError};
 use std::sync::Arc;
 
 /// An argument a plan owns (buffer handles share memory with the caller's buffers).
@@ -195,6 +195,17 @@ impl Plan {
         }
         self.check_guards(dev)?;
         Ok(total)
+    }
+
+    /// Run every launch with its instance traced afresh, changed by `transform` (e.g. stopped
+    /// after some optimization passes) and built unoptimized: how the pass tests compare a
+    /// pass's output with the traced kernel's.
+    pub fn run_rebuilt(&self, dev: &Device, transform: &dyn Fn(&mut Kernel)) -> Result<LaunchStats> {
+        self.run_each(dev, |l| {
+            let mut k = l.def.ir(Some(l.dtype), &l.consts)?;
+            transform(&mut k);
+            dev.pipeline_from_kernel(k, PipelineOptions { optimize: false })
+        })
     }
 
     /// The launches, in order.

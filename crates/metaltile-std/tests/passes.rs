@@ -7,7 +7,7 @@
 
 use metaltile_ir::passes::{self, PASSES};
 use metaltile_ir::{ConstArgs, Kernel, FLOAT_DTYPES};
-use metaltile_runtime::{Buffer, Device, PipelineOptions};
+use metaltile_runtime::{Buffer, Device};
 use metaltile_std::registry::{self, Entry};
 use metaltile_std::testing::{cases, inputs, upload_with, Case, CaseKind};
 
@@ -22,12 +22,7 @@ fn outputs(
     transform: &dyn Fn(&mut Kernel),
 ) -> Vec<Vec<u8>> {
     let plan = entry.op.plan(dev, &inputs.iter().collect::<Vec<_>>(), &case.params).unwrap();
-    plan.run_each(dev, |l| {
-        let mut k = l.def.ir(Some(l.dtype), &l.consts).unwrap();
-        transform(&mut k);
-        dev.pipeline_from_kernel(k, PipelineOptions { optimize: false })
-    })
-    .unwrap();
+    plan.run_rebuilt(dev, transform).unwrap();
     plan.outputs().iter().map(|(_, b)| b.to_bytes().unwrap()).collect()
 }
 

@@ -221,12 +221,7 @@ fn special_values_behave_alike_in_every_strategy() {
 
 /// Outputs of `p` with every launch built by `build` from its traced instance, unoptimized.
 fn outputs_with(dev: &Device, p: &Plan, build: &dyn Fn(&mut metaltile_ir::Kernel)) -> Vec<u8> {
-    p.run_each(dev, |l| {
-        let mut k = l.def.ir(Some(l.dtype), &l.consts).unwrap();
-        build(&mut k);
-        dev.pipeline_from_kernel(k, PipelineOptions { optimize: false })
-    })
-    .unwrap();
+    p.run_rebuilt(dev, build).unwrap();
     p.outputs()[0].1.to_bytes().unwrap()
 }
 
