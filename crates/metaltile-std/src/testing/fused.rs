@@ -7,7 +7,6 @@ use super::rng::Rng;
 use super::{Case, CaseKind};
 use crate::ops::{FusedKind, OpParams, UnaryKind};
 use crate::tensor::HostTensor;
-use metaltile_ir::FLOAT_DTYPES;
 
 /// Clip's bounds and fma's scale and shift in the cases that do not set their own.
 const CLIP: (f32, f32) = (-0.5, 2.0);
@@ -60,20 +59,7 @@ pub fn cases(k: FusedKind) -> Vec<Case> {
         ]),
         _ => {}
     }
-    let mut out = Vec::new();
-    for dtype in FLOAT_DTYPES {
-        for (shape, seed, kind, label, params) in &table {
-            out.push(Case {
-                dtype,
-                shape: shape.clone(),
-                seed: *seed,
-                kind: *kind,
-                label: label.to_string(),
-                params: *params,
-            });
-        }
-    }
-    out
+    super::in_every_float_dtype(&table)
 }
 
 /// One random value of input `index` of `k`: `where`'s condition is 0 or 1 with equal odds;

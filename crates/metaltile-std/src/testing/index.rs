@@ -11,7 +11,6 @@ use super::rng::Rng;
 use super::{Case, CaseKind};
 use crate::ops::{IndexKind, OpParams};
 use crate::tensor::HostTensor;
-use metaltile_ir::FLOAT_DTYPES;
 
 fn params(dim: f32, wide: bool) -> OpParams {
     let mut p = OpParams::default();
@@ -88,14 +87,7 @@ pub fn cases(kind: IndexKind) -> Vec<Case> {
             (vec![1000], 10, Large, "large magnitudes", p(0.0, false)),
         ],
     };
-    let mut out = Vec::new();
-    for dtype in FLOAT_DTYPES {
-        for (shape, seed, kind, label, params) in &table {
-            let (shape, seed, kind, label, params) = (shape.clone(), *seed, *kind, label.to_string(), *params);
-            out.push(Case { dtype, shape, seed, kind, label, params });
-        }
-    }
-    out
+    super::in_every_float_dtype(&table)
 }
 
 /// Data of `shape`: uniform in [-4, 4), scaled by 1e3 when large, special values first in a

@@ -134,6 +134,26 @@ fn plan_cases(op: StdOp) -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
     }
 }
 
+/// One row of an op's case table: shape, seed, kind, label and parameters.
+pub(crate) type CaseRow = (Vec<usize>, u64, CaseKind, &'static str, OpParams);
+
+/// Every row of `table` in every float dtype, dtype by dtype.
+pub(crate) fn in_every_float_dtype(table: &[CaseRow]) -> Vec<Case> {
+    FLOAT_DTYPES
+        .into_iter()
+        .flat_map(|dtype| {
+            table.iter().map(move |(shape, seed, kind, label, params)| Case {
+                dtype,
+                shape: shape.clone(),
+                seed: *seed,
+                kind: *kind,
+                label: label.to_string(),
+                params: *params,
+            })
+        })
+        .collect()
+}
+
 /// The broadcast and scalar-operand cases of every binary op.
 fn broadcast_cases() -> Vec<(Vec<usize>, u64, CaseKind, &'static str)> {
     use CaseKind::*;

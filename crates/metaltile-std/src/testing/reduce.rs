@@ -3,7 +3,6 @@
 
 use super::{Case, CaseKind};
 use crate::ops::{OpParams, ReduceKind, ReduceParams};
-use metaltile_ir::FLOAT_DTYPES;
 
 /// Extra cases of reduction `k`, for every float dtype.
 pub fn cases(k: ReduceKind) -> Vec<Case> {
@@ -30,12 +29,5 @@ pub fn cases(k: ReduceKind) -> Vec<Case> {
             (vec![60, 2, 9], 57, Large, "axis 0, large magnitudes", with(1.0, 0.0)),
         ]
     };
-    let mut out = Vec::new();
-    for dtype in FLOAT_DTYPES {
-        for (shape, seed, kind, label, params) in &table {
-            let label = label.to_string();
-            out.push(Case { dtype, shape: shape.clone(), seed: *seed, kind: *kind, label, params: *params });
-        }
-    }
-    out
+    super::in_every_float_dtype(&table)
 }

@@ -4,7 +4,6 @@
 
 use super::{Case, CaseKind};
 use crate::ops::OpParams;
-use metaltile_ir::FLOAT_DTYPES;
 
 /// Parameters with the given rope values set.
 fn with(set: &[(&str, f32)]) -> OpParams {
@@ -96,20 +95,7 @@ pub fn cases() -> Vec<Case> {
         (vec![1, 8, 2, 64], 20, Specials, "heads with NaN, ±inf, all -0.0, constant", none),
         (vec![1, 4, 2, 64], 21, Large, "large magnitudes", with(&[("offset", 500.0)])),
     ];
-    let mut out = Vec::new();
-    for dtype in FLOAT_DTYPES {
-        for (shape, seed, kind, label, params) in &table {
-            out.push(Case {
-                dtype,
-                shape: shape.clone(),
-                seed: *seed,
-                kind: *kind,
-                label: label.to_string(),
-                params: *params,
-            });
-        }
-    }
-    out
+    super::in_every_float_dtype(&table)
 }
 
 #[cfg(test)]

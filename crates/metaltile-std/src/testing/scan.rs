@@ -7,7 +7,6 @@ use super::rng::Rng;
 use super::{Case, CaseKind};
 use crate::ops::{OpParams, ReduceParams, ScanKind, ScanParams, StdOp};
 use crate::tensor::HostTensor;
-use metaltile_ir::FLOAT_DTYPES;
 
 /// Every case of a scan, for every float dtype (the same for every scan).
 pub fn cases() -> Vec<Case> {
@@ -55,14 +54,7 @@ pub fn cases() -> Vec<Case> {
         (vec![40, 77], 29, Specials, "axis 0 across rows of special values", at(0.0, 0.0)),
         (vec![60, 2, 9], 30, Large, "axis 0, large magnitudes", at(0.0, 0.0)),
     ];
-    let mut out = Vec::new();
-    for dtype in FLOAT_DTYPES {
-        for (shape, seed, kind, label, params) in &table {
-            let label = label.to_string();
-            out.push(Case { dtype, shape: shape.clone(), seed: *seed, kind: *kind, label, params: *params });
-        }
-    }
-    out
+    super::in_every_float_dtype(&table)
 }
 
 /// The inputs of scan `k` for `case`: `x` from the op's domain (factors near 1 for the
