@@ -15,13 +15,16 @@
 #   SANITIZE_FILTERS     kernels run under the sanitizers, as `tile test --filter` values (a family or
 #                        part of a name), space-separated; "all" runs the whole suite.
 #   MEMCHECK_FILTERS     overrides SANITIZE_FILTERS for memcheck; RACECHECK_FILTERS for racecheck.
-#   BENCH_ARGS           extra arguments for `tile bench` (e.g. "--size quick" or "--dtype f16").
+#   TEST_FILTERS         families (or names) the correctness suite covers, space-separated; "all"
+#                        (the default) runs the whole suite.
+#   BENCH_ARGS           extra arguments for `tile bench` (e.g. "--size quick" or "--dtype f16");
+#                        "skip" leaves the benchmark out.
 #   *_TIMEOUT            seconds for each step: TEST_TIMEOUT, UNIT_TIMEOUT, SANITIZE_TIMEOUT (per
 #                        sanitizer run), BENCH_TIMEOUT. A step that runs out is reported as such.
 # Everything but the benchmark runs concurrently; the time column of a sanitizer row is its
 # longest run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 OUT=${OUT:-./gpu-out}
 mkdir -p "$OUT"
@@ -34,6 +37,7 @@ SANITIZE_FILTERS=${SANITIZE_FILTERS:-"unary binary reduce softmax norm"}
 MEMCHECK_FILTERS=${MEMCHECK_FILTERS:-$SANITIZE_FILTERS}
 RACECHECK_FILTERS=${RACECHECK_FILTERS:-"reduce softmax norm"}
 BENCH_ARGS=${BENCH_ARGS:-}
+TEST_FILTERS=${TEST_FILTERS:-all}
 TEST_TIMEOUT=${TEST_TIMEOUT:-600}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-600}
 SANITIZE_TIMEOUT=${SANITIZE_TIMEOUT:-600}
@@ -119,8 +123,14 @@ job() {
 # result NAME: sets RC and SECS from a finished job.
 result() { read -r RC SECS <"$JOBS/$1" || { RC=255; SECS=0; }; }
 
-# 1. The correctness suite.
-job test "$TEST_TIMEOUT" "$OUT/test.txt" "$TILE" test --backend cuda
+# 1. The correctness suite, one run per filter (side by side).
+TEST_RUNS=0
+for f in $TEST_FILTERS; do
+  filt=(--filter "$f")
+  [ "$f" = all ] && filt=()
+  job "test.$TEST_RUNS" "$TEST_TIMEOUT" "$JOBS/test.$TEST_RUNS.log" "$TILE" test --backend cuda "${filt[@]}"
+  TEST_RUNS=$((TEST_RUNS + 1))
+done
 
 # 2. The runtime's own tests, GPU tests included (the std suite is step 1 already).
 TEST_BINS=()
@@ -149,12 +159,17 @@ if [ "$HAVE_SANITIZER" = 1 ]; then
 fi
 wait
 
-result test
-line=$(passed_failed "$OUT/test.txt")
-if [ "$RC" = 0 ]; then row "tile test" "$line" "$SECS"; else
-  FAILED=1
-  row "tile test" "FAILED rc=$RC ${line:-$(grep -m1 -i error "$OUT/test.txt" | cut -c1-120)}" "$SECS"
-fi
+: >"$OUT/test.txt"
+for ((i = 0; i < TEST_RUNS; i++)); do
+  cat "$JOBS/test.$i.log" >>"$OUT/test.txt"
+  result "test.$i"
+  line=$(passed_failed "$JOBS/test.$i.log")
+  what=$(head -1 "$JOBS/test.$i.log" | grep -oE -- '--filter [^ ]+' || echo all)
+  if [ "$RC" = 0 ]; then row "tile test ${what#--filter }" "$line" "$SECS"; else
+    FAILED=1
+    row "tile test ${what#--filter }" "FAILED rc=$RC ${line:-$(grep -m1 -i error "$JOBS/test.$i.log" | cut -c1-120)}" "$SECS"
+  fi
+done
 
 if [ "${#TEST_BINS[@]}" -gt 0 ]; then
   : >"$OUT/cuda-tests.txt"
@@ -203,12 +218,17 @@ else
 fi
 
 # 4. The benchmark.
-# shellcheck disable=SC2086
-run_step "$BENCH_TIMEOUT" "$OUT/bench.txt" "$TILE" bench --backend cuda --out "$OUT/bench.json" $BENCH_ARGS
-results=$(grep -cE '[0-9.]+ (µs|ms|s) ' "$OUT/bench.txt" || true)
-if [ "$RC" = 0 ]; then row "tile bench" "$results timed rows (bench.json)" "$SECS"; else
-  FAILED=1
-  row "tile bench" "FAILED rc=$RC" "$SECS"
+if [ "$BENCH_ARGS" = skip ]; then
+  : >"$OUT/bench.txt"
+  row "tile bench" "skipped (BENCH_ARGS=skip)" 0
+else
+  # shellcheck disable=SC2086
+  run_step "$BENCH_TIMEOUT" "$OUT/bench.txt" "$TILE" bench --backend cuda --out "$OUT/bench.json" $BENCH_ARGS
+  results=$(grep -cE '[0-9.]+ (µs|ms|s) ' "$OUT/bench.txt" || true)
+  if [ "$RC" = 0 ]; then row "tile bench" "$results timed rows (bench.json)" "$SECS"; else
+    FAILED=1
+    row "tile bench" "FAILED rc=$RC" "$SECS"
+  fi
 fi
 
 {
