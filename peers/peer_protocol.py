@@ -21,13 +21,17 @@ UNARY = ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt
          "hardsigmoid", "hardswish", "hardtanh", "isnan", "isinf", "isfinite")
 BINARY = ("add", "sub", "mul", "div", "max", "min", "pow", "atan2", "remainder", "fmod", "logaddexp", "eq", "ne",
           "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
-ROWS = ("sum_rows", "max_rows", "min_rows", "softmax", "log_softmax", "rms_norm", "layer_norm")
+ROWS = ("sum_rows", "max_rows", "min_rows", "mean_rows", "prod_rows", "l1_norm_rows", "l2_norm_rows",
+        "logsumexp_rows", "var_rows", "std_rows", "argmax_rows", "argmin_rows", "softmax", "log_softmax",
+        "rms_norm", "layer_norm")
 ROPE = ("rope", "rope_interleaved")
 GEMV = ("gemv", "gemv_t", "gemv_masked")
 FUSED = ("swiglu", "geglu", "geglu_tanh", "clip", "fma", "where_select", "add_mul")
 # The data-movement ops; their parameters (lists among them) come in the request's `lists`.
 MOVEMENT = ("as_strided", "permute", "slice", "concat", "fill", "arange")
 SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
+# Gather and scatter; their index inputs arrive as int32 or int64 .npy files.
+INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -87,7 +91,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

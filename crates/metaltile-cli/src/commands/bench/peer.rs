@@ -388,6 +388,16 @@ mod tests {
         assert!(e.note().unwrap().contains("empty command"));
     }
 
+    /// The torch peer's mean_rows…argmin_rows and the index ops had functions, but the
+    /// protocol's op list refused them as unknown: the bench showed no torch column for them.
+    #[test]
+    fn every_op_the_torch_peer_knows_passes_the_protocol_check() {
+        let script = source_peers_dir().join("check_peers.py");
+        let out = std::process::Command::new("python3").arg(&script).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{}{}", text, String::from_utf8_lossy(&out.stderr));
+    }
+
     #[test]
     fn peer_words_resolve_to_scripts() {
         let s = resolve("dir/my_peer.py", "python3.12").unwrap();
