@@ -32,6 +32,9 @@ MOVEMENT = ("as_strided", "permute", "slice", "concat", "fill", "arange")
 SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
 # Gather and scatter; their index inputs arrive as int32 or int64 .npy files.
 INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter")
+# The bitwise ops, timed at integer dtypes (the bench picks the integer of a float's width).
+BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift")
+INT_DTYPES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -89,9 +92,9 @@ def serve(info, run):
 def check(req):
     """The request's op and dtype, refused when the peer cannot know them."""
     op, dtype = req["op"], req.get("dtype")
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + ("copy",):
+    if dtype not in DTYPES and not (op in BITWISE and dtype in INT_DTYPES):
+        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)} (the bitwise ops: integers)")
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

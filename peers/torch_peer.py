@@ -147,6 +147,9 @@ def op_fn(op, params):
         "scatter": lambda x, i, s: x.scatter(dim, i, s),
         "scatter_add": lambda x, i, s: x.scatter_add(dim, i, s),
         "masked_scatter": lambda x, m, s: x.masked_scatter(m, s),
+        "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or, "bitwise_xor": torch.bitwise_xor,
+        "bitwise_not": torch.bitwise_not, "bitwise_left_shift": torch.bitwise_left_shift,
+        "bitwise_right_shift": torch.bitwise_right_shift,
     }
     return table[op]
 
@@ -227,6 +230,9 @@ def load(path, dtype):
     a = np.load(path)
     if a.dtype == np.bool_:
         # A condition (where_select) or a mask (masked_cumsum): bool whatever the op's dtype.
+        return torch.from_numpy(np.ascontiguousarray(a)).to(DEVICE)
+    if dtype in proto.INT_DTYPES:
+        # The bitwise ops' own integers, kept in their dtype.
         return torch.from_numpy(np.ascontiguousarray(a)).to(DEVICE)
     if a.dtype in (np.int32, np.int64):
         # Indices (gather, scatter, embedding): int64, which torch.gather and scatter require.

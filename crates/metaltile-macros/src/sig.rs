@@ -118,7 +118,7 @@ fn kernel_generic(g: &Generics, errors: &mut Errors) -> (Option<(Ident, Bound)>,
                     errors.push(
                         &t.path,
                         format!(
-                            "unknown bound `{}` on the kernel's type parameter: use `Float`, `Int`, `Numeric` or `Scalar`",
+                            "unknown bound `{}` on the kernel's type parameter: use `Float`, `Int`, `Logical`, `Numeric` or `Scalar`",
                             quote::quote!(#t).to_string().replace(' ', "")
                         ),
                     );
@@ -128,14 +128,14 @@ fn kernel_generic(g: &Generics, errors: &mut Errors) -> (Option<(Ident, Bound)>,
             [] => {
                 errors.push(
                     &tp.ident,
-                    "the kernel's type parameter needs one bound: `Float`, `Int`, `Numeric` or `Scalar`",
+                    "the kernel's type parameter needs one bound: `Float`, `Int`, `Logical`, `Numeric` or `Scalar`",
                 );
                 None
             }
             _ => {
                 errors.push(
                     &tp.bounds,
-                    "the kernel's type parameter takes exactly one bound: `Float`, `Int`, `Numeric` or `Scalar`",
+                    "the kernel's type parameter takes exactly one bound: `Float`, `Int`, `Logical`, `Numeric` or `Scalar`",
                 );
                 None
             }

@@ -84,6 +84,7 @@ pub fn dtype_tokens(d: DType, span: Span) -> TokenStream {
 pub enum Bound {
     Float,
     Int,
+    Logical,
     Numeric,
     Scalar,
 }
@@ -98,6 +99,7 @@ impl Bound {
         match last.ident.to_string().as_str() {
             "Float" => Some(Bound::Float),
             "Int" => Some(Bound::Int),
+            "Logical" => Some(Bound::Logical),
             "Numeric" => Some(Bound::Numeric),
             "Scalar" => Some(Bound::Scalar),
             _ => None,
@@ -109,6 +111,7 @@ impl Bound {
         match self {
             Bound::Float => ("Float", "FloatKernel", "build_float", "FLOAT_KERNEL_DTYPES"),
             Bound::Int => ("Int", "IntKernel", "build_int", "INT_KERNEL_DTYPES"),
+            Bound::Logical => ("Logical", "LogicalKernel", "build_logical", "LOGICAL_KERNEL_DTYPES"),
             Bound::Numeric => ("Numeric", "NumericKernel", "build_numeric", "NUMERIC_KERNEL_DTYPES"),
             Bound::Scalar => ("Scalar", "ScalarKernel", "build_scalar", "SCALAR_KERNEL_DTYPES"),
         }

@@ -166,6 +166,9 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if entry.family == "fused" {
         return crate::ops::fused_bench_shapes(size);
     }
+    if entry.family == "bitwise" {
+        return crate::ops::bitwise_bench_shapes(size);
+    }
     if entry.family == "scan" {
         return crate::ops::scan_bench_shapes(size);
     }
@@ -199,12 +202,27 @@ pub struct BenchCase {
     pub shape: Vec<usize>,
 }
 
+/// The dtype `entry` is timed at when `dtype` is asked for: `dtype` itself when the kernel
+/// takes it; for the integer-only bitwise ops the integer of a float's width (i32 for f32,
+/// i16 for f16 and bf16); else none (the entry is left out at that dtype).
+pub fn bench_dtype(entry: &Entry, dtype: DType) -> Option<DType> {
+    if entry.def.dtypes.contains(&dtype) {
+        return Some(dtype);
+    }
+    match entry.op {
+        StdOp::Bitwise(_) if dtype.is_float() => Some(crate::ops::bitwise_bench_dtype(dtype)),
+        _ => None,
+    }
+}
+
 /// Every case `filter` (a family or part of a name) selects, in registry order, then dtype,
 /// then shape.
 pub fn cases(filter: Option<&str>, opts: &BenchOptions) -> Vec<BenchCase> {
     let mut out = Vec::new();
     for entry in registry::all().into_iter().filter(|e| selects(filter, e)) {
-        for &dtype in &opts.dtypes {
+        let mut dtypes: Vec<DType> = opts.dtypes.iter().filter_map(|d| bench_dtype(&entry, *d)).collect();
+        dtypes.dedup();
+        for dtype in dtypes {
             let shapes = opts.shapes.clone().unwrap_or_else(|| shapes(&entry, opts.size));
             for shape in shapes {
                 out.push(BenchCase { entry, dtype, shape });

@@ -6,6 +6,7 @@ use crate::plan::{Launch, Plan, PlanArg};
 use metaltile_ir::{ConstArg, ConstArgs, DType, Geometry, KernelDef, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result, RuntimeError};
 
+mod bitwise;
 mod cast;
 mod concat;
 mod copy;
@@ -19,6 +20,7 @@ mod reductions;
 mod rope;
 mod scan;
 mod strided;
+pub use bitwise::*;
 pub use cast::*;
 pub use concat::*;
 pub use copy::*;
@@ -415,6 +417,8 @@ pub enum StdOp {
     Scan(ScanKind),
     /// Gather and scatter.
     Index(IndexKind),
+    /// Bitwise ops and shifts of integers.
+    Bitwise(BitwiseKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -623,6 +627,7 @@ impl StdOp {
             StdOp::Move(k) => k.def(),
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
+            StdOp::Bitwise(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -645,6 +650,7 @@ impl StdOp {
             StdOp::Move(_) => "movement",
             StdOp::Scan(_) => "scan",
             StdOp::Index(_) => "index",
+            StdOp::Bitwise(_) => "bitwise",
         }
     }
     /// Names of its input buffers, in call order.
@@ -665,6 +671,7 @@ impl StdOp {
             StdOp::Move(k) => k.inputs(),
             StdOp::Scan(k) => k.inputs(),
             StdOp::Index(k) => k.inputs(),
+            StdOp::Bitwise(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -756,6 +763,7 @@ impl StdOp {
             StdOp::Move(k) => k.instances(),
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
+            StdOp::Bitwise(k) => vec![(k.def(), ConstArgs::new())],
         }
     }
 
@@ -813,6 +821,7 @@ impl StdOp {
             StdOp::Move(k) => k.plan(dev, inputs, params),
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
+            StdOp::Bitwise(k) => bitwise_plan(dev, k, inputs),
         }
     }
 
@@ -833,7 +842,8 @@ impl StdOp {
             | StdOp::Cast(_)
             | StdOp::Move(_)
             | StdOp::Scan(_)
-            | StdOp::Index(_) => None,
+            | StdOp::Index(_)
+            | StdOp::Bitwise(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind,
-    GEMV_MASK_BLOCK,
+    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp,
+    UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -19,7 +19,7 @@ pub struct Entry {
     /// The kernel definition.
     pub def: KernelDef,
     /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast`,
-    /// `movement`, `scan` or `index`.
+    /// `movement`, `scan`, `index` or `bitwise`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -40,7 +40,8 @@ pub fn all() -> Vec<Entry> {
         .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
-        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)));
+        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
+        .chain(BitwiseKind::ALL.iter().map(|k| StdOp::Bitwise(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -168,6 +169,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Move(k) => k.summary(),
         StdOp::Scan(k) => k.summary(),
         StdOp::Index(k) => k.summary(),
+        StdOp::Bitwise(k) => k.summary(),
     }
 }
 
@@ -329,6 +331,7 @@ impl Entry {
             StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
             StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
+            StdOp::Bitwise(k) => r::bitwise(k, inputs),
         };
         vec![y]
     }
@@ -368,6 +371,13 @@ impl Entry {
                 Some(r::along_axis(&x.data, view, |lane| lane.iter().map(|v| v.abs()).sum::<f64>() / root_n))
             }
         }
+    }
+
+    /// True when the reference gives exact integers that the oracle wraps to the output's
+    /// integer type (two's complement, as the kernels compute), rather than rounding and
+    /// saturating them as conversions do: the bitwise ops.
+    pub fn wraps_integers(&self) -> bool {
+        matches!(self.op, StdOp::Bitwise(_))
     }
 
     /// True when [`Entry::error_scale`] gives a scale (so callers convert inputs only then).

@@ -90,19 +90,26 @@ fn the_library_has_every_op_once() {
         .chain(["as_strided", "permute", "slice", "concat", "fill", "arange"])
         .chain(["cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum"])
         .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
+        .chain(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift"])
+        .chain(["bitwise_right_shift"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
     for e in registry::all() {
         assert_eq!(e.def.name, e.op.name());
-        // Every op takes the float dtypes; the casts and the data movement take integers too.
+        // Every op but the bitwise ones takes the float dtypes; the casts and the data
+        // movement take integers too; the bitwise ops integers (and bool) alone.
+        if e.family == "bitwise" {
+            assert!(e.def.dtypes.iter().all(|d| !d.is_float()) && e.def.dtypes.contains(&DType::I64), "{}", e.name());
+            continue;
+        }
         let floats_only = !matches!(e.family, "cast" | "movement");
         assert!(FLOAT_DTYPES.iter().all(|d| e.def.dtypes.contains(d)), "{}", e.name());
         assert!(!floats_only || e.def.dtypes == &FLOAT_DTYPES[..], "{}", e.name());
         assert!(!e.summary.is_empty());
         assert!([
             "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
-            "scan", "index"
+            "scan", "index", "bitwise"
         ]
         .contains(&e.family));
     }

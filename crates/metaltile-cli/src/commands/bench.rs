@@ -15,7 +15,7 @@ use crate::error::CliError;
 use crate::output::{print, print_json, progress, to_json};
 use crate::select;
 use exchange::{read_output, Exchange};
-use metaltile_ir::{DType, FLOAT_DTYPES};
+use metaltile_ir::{DType, ALL_DTYPES, FLOAT_DTYPES};
 use metaltile_runtime::BackendKind;
 use metaltile_std::bench::{
     cases, gbps, Bench, BenchCase, BenchOptions, BenchResult, BenchSize, CaseData, Method, SEED,
@@ -82,10 +82,14 @@ fn dtypes(args: &BenchArgs, size: BenchSize) -> Result<Vec<DType>, CliError> {
     args.dtype
         .iter()
         .map(|s| {
-            s.parse::<DType>().ok().filter(|d| FLOAT_DTYPES.contains(d)).ok_or_else(|| CliError::BadArg {
+            s.parse::<DType>().ok().filter(|d| *d != DType::Bool).ok_or_else(|| CliError::BadArg {
                 flag: "--dtype",
                 arg: s.clone(),
-                msg: format!("the std kernels are instantiated for {}", FLOAT_DTYPES.map(|d| d.name()).join(", ")),
+                msg: format!(
+                    "one of {} (the float ops take {}; the bitwise ops time the integer of a float's width)",
+                    ALL_DTYPES.iter().filter(|d| **d != DType::Bool).map(|d| d.name()).collect::<Vec<_>>().join(", "),
+                    FLOAT_DTYPES.map(|d| d.name()).join(", ")
+                ),
             })
         })
         .collect()

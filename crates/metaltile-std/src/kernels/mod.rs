@@ -6,6 +6,7 @@
 
 pub mod arg;
 pub mod binary;
+pub mod bitwise;
 pub mod broadcast;
 pub mod cast;
 pub mod columns;

@@ -3,6 +3,7 @@
 //! (max/min/relu propagate NaN). The unary functions are in [`unary`].
 
 mod binary;
+mod bitwise;
 mod fused;
 mod gemv;
 mod index;
@@ -13,6 +14,7 @@ mod scan;
 mod unary;
 
 pub use binary::*;
+pub use bitwise::*;
 pub use fused::*;
 pub use gemv::*;
 pub use index::*;

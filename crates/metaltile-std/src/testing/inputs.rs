@@ -55,7 +55,9 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
         // Drawn by `testing::fused`, which `generate` hands the fused ops to.
-        StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Move(_) | StdOp::Index(_) => Domain::Uniform(-5.0, 5.0),
+        StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Move(_) | StdOp::Index(_) | StdOp::Bitwise(_) => {
+            Domain::Uniform(-5.0, 5.0)
+        }
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -102,7 +104,8 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Copy
         | StdOp::Cast(_)
         | StdOp::Move(_)
-        | StdOp::Index(_) => 1e3,
+        | StdOp::Index(_)
+        | StdOp::Bitwise(_) => 1e3,
         StdOp::Scan(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
@@ -165,6 +168,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Index(k) = op {
         return super::index::generate(k, case);
+    }
+    if let StdOp::Bitwise(k) = op {
+        return super::bitwise::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

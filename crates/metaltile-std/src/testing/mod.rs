@@ -6,6 +6,7 @@
 //! result is rounded to the output dtype too (what an exact kernel would store). Outputs are
 //! fresh, poisoned buffers for every run.
 
+mod bitwise;
 pub mod compare;
 mod copy;
 mod fused;
@@ -23,7 +24,7 @@ use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::tensor::HostTensor;
 use compare::{compare_scaled, Comparison};
-use metaltile_ir::dtype::{bits_to_f64, f64_to_bits};
+use metaltile_ir::dtype::{bits_to_f64, f64_to_bits, wrap_int};
 use metaltile_ir::{DType, FLOAT_DTYPES};
 use metaltile_runtime::{Buffer, Device, Result};
 use serde::{Serialize, Serializer};
@@ -200,6 +201,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     if let StdOp::Index(k) = entry.op {
         return index::cases(k);
     }
+    if let StdOp::Bitwise(k) = entry.op {
+        return bitwise::cases(k);
+    }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
         for (shape, seed, kind, label) in plan_cases(entry.op) {
@@ -235,6 +239,22 @@ fn round_to(dtype: DType, v: &[f64]) -> Vec<f64> {
     v.iter().map(|&x| bits_to_f64(dtype, f64_to_bits(dtype, x))).collect()
 }
 
+/// Wrap each integer to the integer (or bool) `dtype` and back: its two's-complement low
+/// bits, as integer arithmetic stores them (bool keeps the lowest bit, so `!1` is 0). The
+/// values lie in i64 (references wrap to 64 bits first), but i64's largest values round up
+/// to 2^63 as f64, where wrapping would flip the sign: they are clamped back.
+fn wrap_to(dtype: DType, v: &[f64]) -> Vec<f64> {
+    let wrap = |x: f64| {
+        let bits = (x as i128).min(i128::from(i64::MAX)) as u64;
+        if dtype == DType::Bool {
+            bits & 1
+        } else {
+            wrap_int(dtype, bits)
+        }
+    };
+    v.iter().map(|&x| bits_to_f64(dtype, wrap(x))).collect()
+}
+
 fn try_case(dev: &Device, entry: &Entry, case: &Case) -> Result<Comparison> {
     let inputs = inputs::generate(entry.op, case);
     let buffers = upload_with(dev, entry.op, case.dtype, &case.params, &inputs)?;
@@ -268,7 +288,8 @@ pub fn check_outputs(entry: &Entry, inputs: &[HostTensor], plan: &Plan, params: 
     for ((name, out), want) in plan.outputs().iter().zip(want) {
         let dtype = out.dtype();
         let tol = entry.tolerance(dtype);
-        let mut c = compare_scaled(name, &out.to_f64()?, &round_to(dtype, &want.data), tol, scale.as_deref());
+        let want = if entry.wraps_integers() { wrap_to(dtype, &want.data) } else { round_to(dtype, &want.data) };
+        let mut c = compare_scaled(name, &out.to_f64()?, &want, tol, scale.as_deref());
         if dtype == DType::Bool {
             check_bools(name, &out.to_bytes()?, &mut c);
         }

@@ -3,7 +3,7 @@
 //! dtype; the mapping from a dtype to the Rust type `T` lives here, beside the type lists
 //! of each bound, and nowhere in generated code.
 
-use super::scalar::{Float, Int, Numeric, Scalar};
+use super::scalar::{Float, Int, Logical, Numeric, Scalar};
 use half::{bf16, f16};
 use metaltile_ir::{DType, IrError, IrResult, Kernel};
 
@@ -55,6 +55,8 @@ families! {
     FloatKernel, Float, build_float, FLOAT_KERNEL_DTYPES: [f32, f16, bf16];
     /// A kernel generic over `T: Int`.
     IntKernel, Int, build_int, INT_KERNEL_DTYPES: [i8, u8, i16, u16, i32, u32, i64, u64];
+    /// A kernel generic over `T: Logical` (the integers and bool: the types of `& | ^ !`).
+    LogicalKernel, Logical, build_logical, LOGICAL_KERNEL_DTYPES: [i8, u8, i16, u16, i32, u32, i64, u64, bool];
     /// A kernel generic over `T: Numeric`.
     NumericKernel, Numeric, build_numeric, NUMERIC_KERNEL_DTYPES:
         [f32, f16, bf16, i8, u8, i16, u16, i32, u32, i64, u64];
@@ -78,6 +80,7 @@ mod tests {
         assert_eq!(FLOAT_KERNEL_DTYPES, FLOAT_DTYPES);
         assert_eq!(INT_KERNEL_DTYPES, INT_DTYPES);
         assert_eq!(NUMERIC_KERNEL_DTYPES, filtered(|d| d.is_float() || d.is_int()));
+        assert_eq!(LOGICAL_KERNEL_DTYPES, filtered(|d| d.is_int() || d == DType::Bool));
         assert_eq!(SCALAR_KERNEL_DTYPES, ALL_DTYPES);
     }
 
