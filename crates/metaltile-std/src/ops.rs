@@ -18,6 +18,7 @@ mod movement;
 mod reductions;
 mod rope;
 mod scan;
+mod sort;
 mod strided;
 pub use cast::*;
 pub use concat::*;
@@ -31,6 +32,7 @@ pub use movement::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
+pub use sort::*;
 pub use strided::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
@@ -415,6 +417,8 @@ pub enum StdOp {
     Scan(ScanKind),
     /// Gather and scatter.
     Index(IndexKind),
+    /// Sort, argsort, top-k along an axis.
+    Sort(SortKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -445,6 +449,8 @@ pub struct OpParams {
     pub scan: ScanParams,
     /// The parameters of gather and scatter.
     pub index: IndexParams,
+    /// The parameters of the sorts besides `axis`.
+    pub sort: SortParams,
 }
 
 impl Default for OpParams {
@@ -462,6 +468,7 @@ impl Default for OpParams {
             movement: MoveParams::default(),
             scan: ScanParams::default(),
             index: IndexParams::default(),
+            sort: SortParams::default(),
         }
     }
 }
@@ -484,6 +491,7 @@ impl OpParams {
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
+            other if SortParams::NAMES.contains(&other) => self.sort.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -623,6 +631,7 @@ impl StdOp {
             StdOp::Move(k) => k.def(),
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
+            StdOp::Sort(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -645,6 +654,7 @@ impl StdOp {
             StdOp::Move(_) => "movement",
             StdOp::Scan(_) => "scan",
             StdOp::Index(_) => "index",
+            StdOp::Sort(_) => "sort",
         }
     }
     /// Names of its input buffers, in call order.
@@ -665,6 +675,7 @@ impl StdOp {
             StdOp::Move(k) => k.inputs(),
             StdOp::Scan(k) => k.inputs(),
             StdOp::Index(k) => k.inputs(),
+            StdOp::Sort(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -678,6 +689,7 @@ impl StdOp {
             StdOp::Move(k) => k.params(),
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
+            StdOp::Sort(k) => k.params(),
             _ => &[],
         }
     }
@@ -685,6 +697,7 @@ impl StdOp {
     pub fn outputs(self) -> &'static [&'static str] {
         match self {
             StdOp::Fused(k) => k.outputs(),
+            StdOp::Sort(k) => k.outputs(),
             _ => &["y"],
         }
     }
@@ -726,6 +739,7 @@ impl StdOp {
             StdOp::Binary(k) => k.output_dtype(dtype),
             StdOp::Cast(to) => to,
             StdOp::Reduce(k) => k.output_dtype(dtype),
+            StdOp::Sort(k) => k.output_dtype(dtype),
             _ => dtype,
         }
     }
@@ -756,6 +770,7 @@ impl StdOp {
             StdOp::Move(k) => k.instances(),
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
+            StdOp::Sort(k) => k.instances(),
         }
     }
 
@@ -813,6 +828,7 @@ impl StdOp {
             StdOp::Move(k) => k.plan(dev, inputs, params),
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
+            StdOp::Sort(k) => sort_plan(dev, k, inputs, params),
         }
     }
 
@@ -833,7 +849,8 @@ impl StdOp {
             | StdOp::Cast(_)
             | StdOp::Move(_)
             | StdOp::Scan(_)
-            | StdOp::Index(_) => None,
+            | StdOp::Index(_)
+            | StdOp::Sort(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -17,6 +17,7 @@ mod reduce;
 pub mod rng;
 mod rope;
 mod scan;
+mod sort;
 
 use crate::ops::{OpParams, StdOp};
 use crate::plan::Plan;
@@ -199,6 +200,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Index(k) = entry.op {
         return index::cases(k);
+    }
+    if let StdOp::Sort(k) = entry.op {
+        return sort::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
