@@ -84,6 +84,8 @@ def op_fn(op, params):
     correction = float(params.get("correction", 1.0))
     ax = int(params.get("axis", -1))
     dim = int(params.get("dim", -1))
+    descending = float(params.get("descending", 0.0)) == 1.0
+    largest = float(params.get("largest", 1.0)) == 1.0
     table = {
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
         "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
@@ -147,6 +149,11 @@ def op_fn(op, params):
         "scatter": lambda x, i, s: x.scatter(dim, i, s),
         "scatter_add": lambda x, i, s: x.scatter_add(dim, i, s),
         "masked_scatter": lambda x, m, s: x.masked_scatter(m, s),
+        # Ours are stable (ties in input order); torch.topk's tie order is unspecified, so the
+        # bench compares its first output, the values.
+        "sort": lambda x: torch.sort(x, dim=ax, descending=descending, stable=True).values,
+        "argsort": lambda x: torch.argsort(x, dim=ax, descending=descending, stable=True),
+        "topk": lambda x: torch.topk(x, int(params.get("k", 1)), dim=ax, largest=largest),
     }
     return table[op]
 
