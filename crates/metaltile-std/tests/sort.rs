@@ -55,7 +55,8 @@ fn along_the_first_axis() {
     let dev = Device::cpu();
     let x = dev.upload(&[2.0f32, -1.0, 0.5, 4.0, -3.0, 0.5], &[3, 2]).unwrap();
     assert_eq!(ops::sort(&dev, &x, 0, false).unwrap().to_vec::<f32>().unwrap(), vec![-3.0, -1.0, 0.5, 0.5, 2.0, 4.0]);
-    assert_eq!(indices(&ops::argsort(&dev, &x, 0, true).unwrap()), vec![0, 2, 1, 1, 2, 0]);
+    // Columns (2, 0.5, -3) and (-1, 4, 0.5), largest first: rows 0, 1, 2 and 1, 2, 0.
+    assert_eq!(indices(&ops::argsort(&dev, &x, 0, true).unwrap()), vec![0, 1, 1, 2, 2, 0]);
     let (values, idx) = ops::topk(&dev, &x, 1, 0, true).unwrap();
     assert_eq!(values.shape(), &[1, 2]);
     assert_eq!(values.to_vec::<f32>().unwrap(), vec![2.0, 0.5]);
