@@ -78,7 +78,7 @@ fn special_row(r: usize, row: &mut [f64], rng: &mut Rng) {
     match r % 5 {
         0 => {
             for v in row.iter_mut() {
-                if rng.next_u64() % 3 == 0 {
+                if rng.next_u64().is_multiple_of(3) {
                     *v = SPECIALS[(rng.next_u64() % SPECIALS.len() as u64) as usize];
                 }
             }
@@ -105,7 +105,7 @@ pub fn generate(k: SortKind, case: &Case) -> Vec<HostTensor> {
     let mut x: Vec<f64> = (0..len)
         .map(|_| {
             let v = d.sample(&mut rng);
-            if rng.next_u64() % 4 == 0 {
+            if rng.next_u64().is_multiple_of(4) {
                 (v * 2.0).round() / 2.0
             } else {
                 v
