@@ -8,10 +8,11 @@
 use metaltile_codegen::check::syntax_check_many;
 use metaltile_codegen::{emit, Target};
 use metaltile_ir::{passes, DType, FLOAT_DTYPES};
-use metaltile_runtime::{Buffer, Device, RuntimeError};
+use metaltile_runtime::{Buffer, CpuOptions, Device, RuntimeError};
 use metaltile_std::ops::{self, OpParams, SortKind, SortParams, StdOp, Strategy};
 use metaltile_std::reference::stable_order;
 use metaltile_std::testing::rng::Rng;
+use metaltile_std::testing::run_suite;
 
 fn bad_param(e: RuntimeError) -> String {
     match e {
@@ -57,9 +58,10 @@ fn along_the_first_axis() {
     assert_eq!(ops::sort(&dev, &x, 0, false).unwrap().to_vec::<f32>().unwrap(), vec![-3.0, -1.0, 0.5, 0.5, 2.0, 4.0]);
     // Columns (2, 0.5, -3) and (-1, 4, 0.5), largest first: rows 0, 1, 2 and 1, 2, 0.
     assert_eq!(indices(&ops::argsort(&dev, &x, 0, true).unwrap()), vec![0, 1, 1, 2, 2, 0]);
+    // The largest of each column: 2 (row 0) and 4 (row 1).
     let (values, idx) = ops::topk(&dev, &x, 1, 0, true).unwrap();
     assert_eq!(values.shape(), &[1, 2]);
-    assert_eq!(values.to_vec::<f32>().unwrap(), vec![2.0, 0.5]);
+    assert_eq!(values.to_vec::<f32>().unwrap(), vec![2.0, 4.0]);
     assert_eq!(indices(&idx), vec![0, 1]);
 }
 
@@ -205,4 +207,34 @@ fn every_instance_emits_checked_msl_and_cuda() {
     if let Err(e) = syntax_check_many(&files) {
         panic!("{e}");
     }
+}
+
+/// The oracle's cases of the three ops with race detection on: the bitonic network's
+/// threadgroup memory is barrier-correct (what `tests/suite.rs` checks for the whole library).
+#[test]
+fn every_case_passes_with_race_detection() {
+    let dev = Device::cpu_with(CpuOptions { detect_races: true, ..CpuOptions::default() });
+    for name in ["sort", "argsort", "topk"] {
+        let failed: Vec<String> = run_suite(&dev, Some(name), &mut |_| {})
+            .into_iter()
+            .filter(|r| !r.passed)
+            .map(|r| format!("{} {} {} ({}): {:?}", r.kernel, r.dtype, r.shape, r.label, r.error))
+            .collect();
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+}
+
+/// The bench's bytes: the input read once and each output written once, the placeholder of
+/// the output an op does not have left out. A one-element output is a real one (topk's k = 1
+/// of one row had been counted as a placeholder).
+#[test]
+fn bytes_moved_count_the_real_outputs() {
+    let dev = Device::cpu();
+    let x = dev.alloc(DType::F32, &[1, 1000]).unwrap();
+    let bytes = |kind: SortKind, sort: SortParams| {
+        ops::sort_plan(&dev, kind, &[&x], &OpParams { sort, ..OpParams::default() }).unwrap().bytes_moved()
+    };
+    assert_eq!(bytes(SortKind::Topk, SortParams::default()), 4000 + 4 + 8);
+    assert_eq!(bytes(SortKind::Sort, dir(false)), 4000 + 4000);
+    assert_eq!(bytes(SortKind::Argsort, dir(true)), 4000 + 8000);
 }

@@ -313,7 +313,12 @@ pub fn sort_plan(dev: &Device, kind: SortKind, inputs: &[&Buffer], params: &OpPa
         let placeholder = |dtype: DType| dev.alloc(dtype, &[1]);
         let y = if kind.values() { dev.alloc(value_dtype, &shape)? } else { placeholder(value_dtype)? };
         let yi = if kind.indices() { dev.alloc(DType::I64, &shape)? } else { placeholder(DType::I64)? };
-        scratch.extend([&y, &yi].into_iter().filter(|b| b.len() == 1 && b.len() != x.len()).cloned());
+        if !kind.values() {
+            scratch.push(y.clone());
+        }
+        if !kind.indices() {
+            scratch.push(yi.clone());
+        }
         rows_plan(dev, kind, x, &y, &yi, outer, n32, cap, descending, &mut launches, &mut scratch)?;
         let (first, rest) = outputs(y, yi);
         return Ok(Plan::with_outputs(launches, scratch, first, rest));
