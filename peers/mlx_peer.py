@@ -225,6 +225,18 @@ def scan_fn(op, params):
     return lambda x: f(x, axis=ax, reverse=rev, inclusive=inclusive)
 
 
+def sort_fn(op, params):
+    """mx.sort / mx.argsort (ascending only: MLX has no descending flag, and a flipped sort is
+    not the same stable order). MLX's topk returns its k values unsorted: not compared."""
+    if op == "topk":
+        raise ValueError("mx.topk returns the k values unsorted; topk is not compared against MLX")
+    if float(params.get("descending", 0.0)) != 0.0:
+        raise ValueError(f"{op}: MLX sorts ascending only")
+    ax = int(params.get("axis", -1))
+    f = mx.sort if op == "sort" else mx.argsort
+    return lambda x: f(x, axis=ax)
+
+
 def op_fn(op, params, head_dim=None):
     """The MLX function of a std kernel. A parameter it does not take is refused rather than
     ignored: the figures would be of another function."""
@@ -235,6 +247,8 @@ def op_fn(op, params, head_dim=None):
         if extra:
             raise ValueError(f"{op} takes no parameter {', '.join(extra)}")
         return scan_fn(op, params)
+    if op in proto.SORTS:
+        return sort_fn(op, params)
     takes = {"eps"} if op in WITH_EPS else WITH_PARAMS[op][0] if op in WITH_PARAMS else set()
     extra = sorted(set(params) - takes)
     if extra:

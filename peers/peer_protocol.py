@@ -35,6 +35,7 @@ INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "maske
 # The bitwise ops, timed at integer dtypes (the bench picks the integer of a float's width).
 BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift")
 INT_DTYPES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
+SORTS = ("sort", "argsort", "topk")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -94,7 +95,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES and not (op in BITWISE and dtype in INT_DTYPES):
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)} (the bitwise ops: integers)")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + SORTS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

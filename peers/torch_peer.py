@@ -84,6 +84,8 @@ def op_fn(op, params):
     correction = float(params.get("correction", 1.0))
     ax = int(params.get("axis", -1))
     dim = int(params.get("dim", -1))
+    descending = float(params.get("descending", 0.0)) == 1.0
+    largest = float(params.get("largest", 1.0)) == 1.0
     table = {
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "rsqrt": torch.rsqrt,
         "abs": torch.abs, "neg": torch.neg, "sigmoid": torch.sigmoid, "silu": F.silu,
@@ -150,6 +152,11 @@ def op_fn(op, params):
         "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or, "bitwise_xor": torch.bitwise_xor,
         "bitwise_not": torch.bitwise_not, "bitwise_left_shift": torch.bitwise_left_shift,
         "bitwise_right_shift": torch.bitwise_right_shift,
+        # Ours are stable (ties in input order); torch.topk's tie order is unspecified, so the
+        # bench compares its first output, the values.
+        "sort": lambda x: torch.sort(x, dim=ax, descending=descending, stable=True).values,
+        "argsort": lambda x: torch.argsort(x, dim=ax, descending=descending, stable=True),
+        "topk": lambda x: torch.topk(x, int(params.get("k", 1)), dim=ax, largest=largest),
     }
     return table[op]
 

@@ -19,6 +19,7 @@ mod movement;
 mod reductions;
 mod rope;
 mod scan;
+mod sort;
 mod strided;
 pub use bitwise::*;
 pub use cast::*;
@@ -33,6 +34,7 @@ pub use movement::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
+pub use sort::*;
 pub use strided::*;
 
 /// Threads per threadgroup of elementwise kernels (each thread owns
@@ -419,6 +421,8 @@ pub enum StdOp {
     Index(IndexKind),
     /// Bitwise ops and shifts of integers.
     Bitwise(BitwiseKind),
+    /// Sort, argsort, top-k along an axis.
+    Sort(SortKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -449,6 +453,8 @@ pub struct OpParams {
     pub scan: ScanParams,
     /// The parameters of gather and scatter.
     pub index: IndexParams,
+    /// The parameters of the sorts besides `axis`.
+    pub sort: SortParams,
 }
 
 impl Default for OpParams {
@@ -466,6 +472,7 @@ impl Default for OpParams {
             movement: MoveParams::default(),
             scan: ScanParams::default(),
             index: IndexParams::default(),
+            sort: SortParams::default(),
         }
     }
 }
@@ -488,6 +495,7 @@ impl OpParams {
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
+            other if SortParams::NAMES.contains(&other) => self.sort.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -628,6 +636,7 @@ impl StdOp {
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
             StdOp::Bitwise(k) => k.def(),
+            StdOp::Sort(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -651,6 +660,7 @@ impl StdOp {
             StdOp::Scan(_) => "scan",
             StdOp::Index(_) => "index",
             StdOp::Bitwise(_) => "bitwise",
+            StdOp::Sort(_) => "sort",
         }
     }
     /// Names of its input buffers, in call order.
@@ -672,6 +682,7 @@ impl StdOp {
             StdOp::Scan(k) => k.inputs(),
             StdOp::Index(k) => k.inputs(),
             StdOp::Bitwise(k) => k.inputs(),
+            StdOp::Sort(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -685,6 +696,7 @@ impl StdOp {
             StdOp::Move(k) => k.params(),
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
+            StdOp::Sort(k) => k.params(),
             _ => &[],
         }
     }
@@ -692,6 +704,7 @@ impl StdOp {
     pub fn outputs(self) -> &'static [&'static str] {
         match self {
             StdOp::Fused(k) => k.outputs(),
+            StdOp::Sort(k) => k.outputs(),
             _ => &["y"],
         }
     }
@@ -733,6 +746,7 @@ impl StdOp {
             StdOp::Binary(k) => k.output_dtype(dtype),
             StdOp::Cast(to) => to,
             StdOp::Reduce(k) => k.output_dtype(dtype),
+            StdOp::Sort(k) => k.output_dtype(dtype),
             _ => dtype,
         }
     }
@@ -764,6 +778,7 @@ impl StdOp {
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
             StdOp::Bitwise(k) => vec![(k.def(), ConstArgs::new())],
+            StdOp::Sort(k) => k.instances(),
         }
     }
 
@@ -822,6 +837,7 @@ impl StdOp {
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
             StdOp::Bitwise(k) => bitwise_plan(dev, k, inputs),
+            StdOp::Sort(k) => sort_plan(dev, k, inputs, params),
         }
     }
 
@@ -843,7 +859,8 @@ impl StdOp {
             | StdOp::Move(_)
             | StdOp::Scan(_)
             | StdOp::Index(_)
-            | StdOp::Bitwise(_) => None,
+            | StdOp::Bitwise(_)
+            | StdOp::Sort(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

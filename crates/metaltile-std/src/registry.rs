@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp,
-    UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, SortKind,
+    StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -41,7 +41,8 @@ pub fn all() -> Vec<Entry> {
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
         .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
-        .chain(BitwiseKind::ALL.iter().map(|k| StdOp::Bitwise(*k)));
+        .chain(BitwiseKind::ALL.iter().map(|k| StdOp::Bitwise(*k)))
+        .chain(SortKind::ALL.iter().map(|k| StdOp::Sort(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -170,6 +171,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Scan(k) => k.summary(),
         StdOp::Index(k) => k.summary(),
         StdOp::Bitwise(k) => k.summary(),
+        StdOp::Sort(k) => k.summary(),
     }
 }
 
@@ -332,12 +334,17 @@ impl Entry {
             StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
             StdOp::Bitwise(k) => r::bitwise(k, inputs),
+            StdOp::Sort(k) => return r::sort_op(k, inputs, params),
         };
         vec![y]
     }
 
     /// The comparison tolerance for outputs of `dtype`: the dtype's default.
     pub fn tolerance(&self, dtype: DType) -> Tolerance {
+        // Sorting moves values without rounding them: exact.
+        if let StdOp::Sort(_) = self.op {
+            return Tolerance { atol: 0.0, rtol: 0.0 };
+        }
         dtype.tolerance()
     }
 

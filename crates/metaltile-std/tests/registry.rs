@@ -92,6 +92,7 @@ fn the_library_has_every_op_once() {
         .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
         .chain(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift"])
         .chain(["bitwise_right_shift"])
+        .chain(["sort", "argsort", "topk"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -109,7 +110,7 @@ fn the_library_has_every_op_once() {
         assert!(!e.summary.is_empty());
         assert!([
             "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
-            "scan", "index", "bitwise"
+            "scan", "index", "bitwise", "sort"
         ]
         .contains(&e.family));
     }

@@ -320,7 +320,7 @@ impl Ask<'_> {
     fn params(&self) -> BTreeMap<String, f64> {
         let sent = |name: &str| {
             ["eps", "correction", "axis"].contains(&name)
-                || matches!(self.case.entry.family, "rope" | "fused" | "scan" | "index")
+                || matches!(self.case.entry.family, "rope" | "fused" | "scan" | "index" | "sort")
         };
         let op = self.case.entry.op;
         op.params()

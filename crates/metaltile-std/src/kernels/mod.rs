@@ -26,6 +26,7 @@ pub mod rope;
 pub mod rows;
 pub mod scan;
 pub mod softmax;
+pub mod sort;
 pub mod strided;
 pub mod unary;
 

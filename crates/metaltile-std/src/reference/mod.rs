@@ -11,6 +11,7 @@ mod movement;
 mod reduce;
 mod rope;
 mod scan;
+mod sort;
 mod unary;
 
 pub use binary::*;
@@ -22,6 +23,7 @@ pub use movement::*;
 pub use reduce::*;
 pub use rope::*;
 pub use scan::*;
+pub use sort::*;
 pub use unary::*;
 
 /// a + b

@@ -51,6 +51,7 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Reduce(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Scan(k) if !k.is_sum() => Domain::SignedMagnitude(0.9, 1.1),
         StdOp::Scan(_) => Domain::Uniform(-4.0, 4.0),
+        StdOp::Sort(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Softmax | StdOp::LogSoftmax => Domain::Uniform(-8.0, 8.0),
         StdOp::Rope(_) => Domain::Uniform(-4.0, 4.0),
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
@@ -107,6 +108,7 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Index(_)
         | StdOp::Bitwise(_) => 1e3,
         StdOp::Scan(_) => 1e3,
+        StdOp::Sort(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
@@ -171,6 +173,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Bitwise(k) = op {
         return super::bitwise::generate(k, case);
+    }
+    if let StdOp::Sort(k) = op {
+        return super::sort::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

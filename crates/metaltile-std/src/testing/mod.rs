@@ -18,6 +18,7 @@ mod reduce;
 pub mod rng;
 mod rope;
 mod scan;
+mod sort;
 
 use crate::ops::{OpParams, StdOp};
 use crate::plan::Plan;
@@ -203,6 +204,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Bitwise(k) = entry.op {
         return bitwise::cases(k);
+    }
+    if let StdOp::Sort(k) = entry.op {
+        return sort::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
