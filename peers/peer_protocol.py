@@ -32,6 +32,9 @@ MOVEMENT = ("as_strided", "permute", "slice", "concat", "fill", "arange")
 SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
 # Gather and scatter; their index inputs arrive as int32 or int64 .npy files.
 INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter")
+# The random ops: the peers draw with their own generators (other bits), so only the times
+# compare; they write no output.
+RANDOM = ("rand_uniform", "rand_normal", "bernoulli")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -91,7 +94,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + RANDOM + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

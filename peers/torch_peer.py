@@ -147,6 +147,10 @@ def op_fn(op, params):
         "scatter": lambda x, i, s: x.scatter(dim, i, s),
         "scatter_add": lambda x, i, s: x.scatter_add(dim, i, s),
         "masked_scatter": lambda x, m, s: x.masked_scatter(m, s),
+        # x gives the dtype and shape; torch's Philox, so other bits: times only.
+        "rand_uniform": lambda x: torch.rand_like(x),
+        "rand_normal": lambda x: torch.randn_like(x),
+        "bernoulli": lambda x: torch.empty_like(x).bernoulli_(0.5),
     }
     return table[op]
 
@@ -323,7 +327,7 @@ def run(req):
             results[mode] = {"error": proto.short(e)}
     reply = {"ok": True, "results": results}
     path = req.get("output_path")
-    if path:
+    if path and op not in proto.RANDOM:
         y = eager(*xs)
         # Of several outputs the bench compares the first (add_mul's sum).
         y = y[0] if isinstance(y, tuple) else y

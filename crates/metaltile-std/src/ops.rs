@@ -15,6 +15,7 @@ mod gemv;
 mod index;
 mod move_params;
 mod movement;
+mod random;
 mod reductions;
 mod rope;
 mod scan;
@@ -28,6 +29,7 @@ pub use gemv::*;
 pub use index::*;
 pub use move_params::*;
 pub use movement::*;
+pub use random::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
@@ -415,6 +417,8 @@ pub enum StdOp {
     Scan(ScanKind),
     /// Gather and scatter.
     Index(IndexKind),
+    /// Random numbers from a counter-based generator.
+    Random(RandomKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -445,6 +449,8 @@ pub struct OpParams {
     pub scan: ScanParams,
     /// The parameters of gather and scatter.
     pub index: IndexParams,
+    /// The parameters of the random ops.
+    pub random: RandomParams,
 }
 
 impl Default for OpParams {
@@ -462,6 +468,7 @@ impl Default for OpParams {
             movement: MoveParams::default(),
             scan: ScanParams::default(),
             index: IndexParams::default(),
+            random: RandomParams::default(),
         }
     }
 }
@@ -484,6 +491,7 @@ impl OpParams {
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
+            other if RandomParams::NAMES.contains(&other) => self.random.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -623,6 +631,7 @@ impl StdOp {
             StdOp::Move(k) => k.def(),
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
+            StdOp::Random(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -645,6 +654,7 @@ impl StdOp {
             StdOp::Move(_) => "movement",
             StdOp::Scan(_) => "scan",
             StdOp::Index(_) => "index",
+            StdOp::Random(_) => "random",
         }
     }
     /// Names of its input buffers, in call order.
@@ -656,7 +666,8 @@ impl StdOp {
             | StdOp::LogSoftmax
             | StdOp::Rope(_)
             | StdOp::Copy
-            | StdOp::Cast(_) => &["x"],
+            | StdOp::Cast(_)
+            | StdOp::Random(_) => &["x"],
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
@@ -678,6 +689,7 @@ impl StdOp {
             StdOp::Move(k) => k.params(),
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
+            StdOp::Random(k) => k.params(),
             _ => &[],
         }
     }
@@ -756,6 +768,7 @@ impl StdOp {
             StdOp::Move(k) => k.instances(),
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
+            StdOp::Random(k) => k.instances(),
         }
     }
 
@@ -785,7 +798,8 @@ impl StdOp {
             | StdOp::Copy
             | StdOp::Cast(_)
             | StdOp::Move(_)
-            | StdOp::Index(_),
+            | StdOp::Index(_)
+            | StdOp::Random(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -813,6 +827,7 @@ impl StdOp {
             StdOp::Move(k) => k.plan(dev, inputs, params),
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
+            StdOp::Random(k) => random_like_plan(dev, k, x, &params.random),
         }
     }
 
@@ -833,7 +848,8 @@ impl StdOp {
             | StdOp::Cast(_)
             | StdOp::Move(_)
             | StdOp::Scan(_)
-            | StdOp::Index(_) => None,
+            | StdOp::Index(_)
+            | StdOp::Random(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind,
-    GEMV_MASK_BLOCK,
+    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, RandomKind, ReduceKind, RopeLayout, ScanKind, StdOp,
+    UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -19,7 +19,7 @@ pub struct Entry {
     /// The kernel definition.
     pub def: KernelDef,
     /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast`,
-    /// `movement`, `scan` or `index`.
+    /// `movement`, `scan`, `index` or `random`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -40,7 +40,8 @@ pub fn all() -> Vec<Entry> {
         .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
-        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)));
+        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
+        .chain(RandomKind::ALL.iter().map(|k| StdOp::Random(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -168,6 +169,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Move(k) => k.summary(),
         StdOp::Scan(k) => k.summary(),
         StdOp::Index(k) => k.summary(),
+        StdOp::Random(k) => k.summary(),
     }
 }
 
@@ -329,13 +331,19 @@ impl Entry {
             StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
             StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
+            // The host generator itself (uniform as f32 computes it; the oracle rounds it).
+            StdOp::Random(k) => HostTensor::new(&x.shape, r::random_op(k, x.data.len(), &params.random)),
         };
         vec![y]
     }
 
-    /// The comparison tolerance for outputs of `dtype`: the dtype's default.
+    /// The comparison tolerance for outputs of `dtype`: the dtype's default, except for the
+    /// random ops (see [`crate::ops::random_tolerance`]).
     pub fn tolerance(&self, dtype: DType) -> Tolerance {
-        dtype.tolerance()
+        match self.op {
+            StdOp::Random(k) => crate::ops::random_tolerance(k, dtype),
+            _ => dtype.tolerance(),
+        }
     }
 
     /// The magnitude each output element's relative tolerance applies to, when that is not the
@@ -409,7 +417,8 @@ impl Entry {
                 return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() });
             }
             // The data-movement ops take integers and fill values beyond f32's precision.
-            let v = match (crate::ops::MoveParams::NAMES.contains(&name.as_str()), value) {
+            let exact = [crate::ops::MoveParams::NAMES, crate::ops::RandomParams::COUNTERS].concat();
+            let v = match (exact.contains(&name.as_str()), value) {
                 (true, metaltile_ir::ConstArg::Int(i)) => *i as f64,
                 _ => value.to_constant(name, DType::F32)?.as_f64(),
             };

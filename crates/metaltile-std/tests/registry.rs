@@ -90,6 +90,7 @@ fn the_library_has_every_op_once() {
         .chain(["as_strided", "permute", "slice", "concat", "fill", "arange"])
         .chain(["cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum"])
         .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
+        .chain(["rand_uniform", "rand_normal", "bernoulli"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -102,7 +103,7 @@ fn the_library_has_every_op_once() {
         assert!(!e.summary.is_empty());
         assert!([
             "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
-            "scan", "index"
+            "scan", "index", "random"
         ]
         .contains(&e.family));
     }

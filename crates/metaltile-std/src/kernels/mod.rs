@@ -20,6 +20,7 @@ pub mod index;
 pub mod masked;
 pub mod moments;
 pub mod norm;
+pub mod random;
 pub mod reduce;
 pub mod rope;
 pub mod rows;

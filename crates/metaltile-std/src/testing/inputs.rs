@@ -56,6 +56,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
         // Drawn by `testing::fused`, which `generate` hands the fused ops to.
         StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Move(_) | StdOp::Index(_) => Domain::Uniform(-5.0, 5.0),
+        // `x` gives the random ops' dtype and shape only.
+        StdOp::Random(_) => Domain::Uniform(-1.0, 1.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -102,7 +104,8 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Copy
         | StdOp::Cast(_)
         | StdOp::Move(_)
-        | StdOp::Index(_) => 1e3,
+        | StdOp::Index(_)
+        | StdOp::Random(_) => 1e3,
         StdOp::Scan(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
         StdOp::Gemv(_) => 1e3,
