@@ -13,6 +13,7 @@ mod fill;
 mod fused;
 mod gemv;
 mod index;
+mod loss;
 mod move_params;
 mod movement;
 mod random;
@@ -27,6 +28,7 @@ pub use fill::*;
 pub use fused::*;
 pub use gemv::*;
 pub use index::*;
+pub use loss::*;
 pub use move_params::*;
 pub use movement::*;
 pub use random::*;
@@ -419,6 +421,8 @@ pub enum StdOp {
     Index(IndexKind),
     /// Random numbers from a counter-based generator.
     Random(RandomKind),
+    /// Losses: cross-entropy, MSE, KL divergence.
+    Loss(LossKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -451,6 +455,8 @@ pub struct OpParams {
     pub index: IndexParams,
     /// The parameters of the random ops.
     pub random: RandomParams,
+    /// The parameters of the losses (cross-entropy's `checked` is the index ops').
+    pub loss: LossParams,
 }
 
 impl Default for OpParams {
@@ -469,6 +475,7 @@ impl Default for OpParams {
             scan: ScanParams::default(),
             index: IndexParams::default(),
             random: RandomParams::default(),
+            loss: LossParams::default(),
         }
     }
 }
@@ -492,6 +499,7 @@ impl OpParams {
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
             other if RandomParams::NAMES.contains(&other) => self.random.slot(other),
+            other if LossParams::NAMES.contains(&other) => self.loss.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -632,6 +640,7 @@ impl StdOp {
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
             StdOp::Random(k) => k.def(),
+            StdOp::Loss(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -655,6 +664,7 @@ impl StdOp {
             StdOp::Scan(_) => "scan",
             StdOp::Index(_) => "index",
             StdOp::Random(_) => "random",
+            StdOp::Loss(_) => "loss",
         }
     }
     /// Names of its input buffers, in call order.
@@ -676,6 +686,7 @@ impl StdOp {
             StdOp::Move(k) => k.inputs(),
             StdOp::Scan(k) => k.inputs(),
             StdOp::Index(k) => k.inputs(),
+            StdOp::Loss(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -690,6 +701,7 @@ impl StdOp {
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
             StdOp::Random(k) => k.params(),
+            StdOp::Loss(k) => k.params(),
             _ => &[],
         }
     }
@@ -707,6 +719,7 @@ impl StdOp {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
             StdOp::Scan(k) => k.input_dtype(index, dtype),
             StdOp::Index(k) => k.input_dtype(index, dtype, &IndexParams::default()),
+            StdOp::Loss(k) => k.input_dtype(index, dtype, false),
             _ => dtype,
         }
     }
@@ -720,6 +733,7 @@ impl StdOp {
     pub fn input_dtype_with(self, index: usize, dtype: DType, params: &OpParams) -> DType {
         match self {
             StdOp::Index(k) => k.input_dtype(index, dtype, &params.index),
+            StdOp::Loss(k) => k.input_dtype(index, dtype, params.index.wide),
             _ => self.input_dtype(index, dtype),
         }
     }
@@ -769,6 +783,7 @@ impl StdOp {
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
             StdOp::Random(k) => k.instances(),
+            StdOp::Loss(k) => k.instances(),
         }
     }
 
@@ -799,7 +814,8 @@ impl StdOp {
             | StdOp::Cast(_)
             | StdOp::Move(_)
             | StdOp::Index(_)
-            | StdOp::Random(_),
+            | StdOp::Random(_)
+            | StdOp::Loss(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -828,6 +844,7 @@ impl StdOp {
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
             StdOp::Random(k) => random_like_plan(dev, k, x, &params.random),
+            StdOp::Loss(k) => loss_plan(dev, k, inputs, params),
         }
     }
 
@@ -849,7 +866,8 @@ impl StdOp {
             | StdOp::Move(_)
             | StdOp::Scan(_)
             | StdOp::Index(_)
-            | StdOp::Random(_) => None,
+            | StdOp::Random(_)
+            | StdOp::Loss(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

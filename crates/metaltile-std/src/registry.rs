@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, RandomKind, ReduceKind, RopeLayout, ScanKind, StdOp,
-    UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, FusedKind, GemvForm, IndexKind, LossKind, OpParams, RandomKind, ReduceKind, RopeLayout, ScanKind,
+    StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -19,7 +19,7 @@ pub struct Entry {
     /// The kernel definition.
     pub def: KernelDef,
     /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast`,
-    /// `movement`, `scan`, `index` or `random`.
+    /// `movement`, `scan`, `index`, `random` or `loss`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -41,7 +41,8 @@ pub fn all() -> Vec<Entry> {
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
         .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
-        .chain(RandomKind::ALL.iter().map(|k| StdOp::Random(*k)));
+        .chain(RandomKind::ALL.iter().map(|k| StdOp::Random(*k)))
+        .chain(LossKind::ALL.iter().map(|k| StdOp::Loss(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -170,6 +171,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Scan(k) => k.summary(),
         StdOp::Index(k) => k.summary(),
         StdOp::Random(k) => k.summary(),
+        StdOp::Loss(k) => k.summary(),
     }
 }
 
@@ -333,6 +335,7 @@ impl Entry {
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
             // The host generator itself (uniform as f32 computes it; the oracle rounds it).
             StdOp::Random(k) => HostTensor::new(&x.shape, r::random_op(k, x.data.len(), &params.random)),
+            StdOp::Loss(k) => r::loss_op(k, inputs, params, false),
         };
         vec![y]
     }
@@ -364,6 +367,8 @@ impl Entry {
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
             StdOp::Scan(k) => Some(r::scan_op(k, inputs, params, true).data),
             StdOp::Index(_) => r::scatter_add_magnitudes(x, inputs.get(1)?, inputs.get(2)?, params.index.dim),
+            // A loss is a difference (lse - x[t]) or a sum of terms: judged against its terms' sizes.
+            StdOp::Loss(k) => Some(r::loss_op(k, inputs, params, true).data),
             // A mean is its sum's error over n.
             StdOp::Reduce(ReduceKind::Mean) => {
                 let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
@@ -386,6 +391,7 @@ impl Entry {
                 | StdOp::Rope(_)
                 | StdOp::Gemv(_)
                 | StdOp::Index(IndexKind::ScatterAdd)
+                | StdOp::Loss(_)
         ) || matches!(self.op, StdOp::Scan(k) if k.is_sum())
     }
 

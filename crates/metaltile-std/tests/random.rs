@@ -35,7 +35,13 @@ fn kernel_philox(dev: &Device, counters: &[[u32; 4]], key: [u32; 2]) -> Vec<[u32
     let y = dev.alloc(DType::U32, &[flat.len()]).unwrap();
     let p = dev.pipeline(&philox_words::DEF, None, &ConstArgs::new()).unwrap();
     let n = counters.len() as u32;
-    let args = [KernelArg::Buffer(&c), KernelArg::Buffer(&y), KernelArg::u32(n), KernelArg::u32(key[0]), KernelArg::u32(key[1])];
+    let args = [
+        KernelArg::Buffer(&c),
+        KernelArg::Buffer(&y),
+        KernelArg::u32(n),
+        KernelArg::u32(key[0]),
+        KernelArg::u32(key[1]),
+    ];
     dev.launch(&p, Geometry::cover(n as u64, 64), &args).unwrap();
     y.to_vec::<u32>().unwrap().chunks(4).map(|w| [w[0], w[1], w[2], w[3]]).collect()
 }
@@ -86,8 +92,7 @@ fn values(dev: &Device, kind: RandomKind, dtype: DType, n: usize, p: &RandomPara
 }
 
 /// Every `rng_offset % 4`, an offset whose block counter carries into its high word, a 64-bit seed.
-const STREAMS: [(u64, u64); 6] =
-    [(1, 0), (2, 1), (3, 2), (4, 3), (5, (1 << 34) - 6), (0xfedc_ba98_7654_3210, 1 << 40)];
+const STREAMS: [(u64, u64); 6] = [(1, 0), (2, 1), (3, 2), (4, 3), (5, (1 << 34) - 6), (0xfedc_ba98_7654_3210, 1 << 40)];
 
 #[test]
 fn uniform_f32_in_0_1_is_the_streams_24_high_bits() {

@@ -91,6 +91,7 @@ fn the_library_has_every_op_once() {
         .chain(["cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum"])
         .chain(["embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter"])
         .chain(["rand_uniform", "rand_normal", "bernoulli"])
+        .chain(["cross_entropy", "mse_loss", "kl_div"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -103,7 +104,7 @@ fn the_library_has_every_op_once() {
         assert!(!e.summary.is_empty());
         assert!([
             "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
-            "scan", "index", "random"
+            "scan", "index", "random", "loss"
         ]
         .contains(&e.family));
     }

@@ -17,6 +17,7 @@ pub mod fused;
 pub mod gemv;
 pub mod helpers;
 pub mod index;
+pub mod loss;
 pub mod masked;
 pub mod moments;
 pub mod norm;

@@ -107,7 +107,9 @@ impl RandomKind {
     /// The math, in one line.
     pub fn summary(self) -> &'static str {
         match self {
-            RandomKind::Uniform => "y[i] uniform in [low, high) from Philox-4x32-10 (seed, rng_offset + i); x: dtype, shape",
+            RandomKind::Uniform => {
+                "y[i] uniform in [low, high) from Philox-4x32-10 (seed, rng_offset + i); x: dtype, shape"
+            }
             RandomKind::Normal => "y[i] = mean + std·z, z standard normal (Box-Muller on Philox-4x32-10 words)",
             RandomKind::Bernoulli => "y[i] = 1 with probability p, else 0 (x's float dtype), from Philox-4x32-10",
         }
@@ -125,7 +127,9 @@ impl RandomKind {
 /// dtype's default (the kernel's f32 transcendentals against the f64 reference).
 pub fn random_tolerance(kind: RandomKind, dtype: DType) -> metaltile_ir::Tolerance {
     match (kind, dtype) {
-        (RandomKind::Bernoulli, _) | (RandomKind::Uniform, DType::F32) => metaltile_ir::Tolerance { atol: 0.0, rtol: 0.0 },
+        (RandomKind::Bernoulli, _) | (RandomKind::Uniform, DType::F32) => {
+            metaltile_ir::Tolerance { atol: 0.0, rtol: 0.0 }
+        }
         _ => dtype.tolerance(),
     }
 }
@@ -133,7 +137,8 @@ pub fn random_tolerance(kind: RandomKind, dtype: DType) -> metaltile_ir::Toleran
 /// Plan `kind` into a new buffer of `dtype` (f32, f16 or bf16) and `shape` under `params`.
 pub fn random_plan(dev: &Device, kind: RandomKind, dtype: DType, shape: &[usize], p: &RandomParams) -> Result<Plan> {
     let def = kind.def();
-    let bad = |name: &str, reason: String| RuntimeError::BadParameter { op: def.name.into(), name: name.into(), reason };
+    let bad =
+        |name: &str, reason: String| RuntimeError::BadParameter { op: def.name.into(), name: name.into(), reason };
     if !dtype.is_float() {
         return Err(RuntimeError::UnsupportedDType {
             what: format!("`{}`, output", def.name),
@@ -198,9 +203,9 @@ fn uniform_args(dtype: DType, p: &RandomParams) -> std::result::Result<Vec<PlanA
     if !range.is_finite() {
         return Err(("high", format!("high - low overflows f32 (low {}, high {})", p.low, p.high)));
     }
-    let top = largest_below(dtype, p.high as f64).filter(|t| *t >= p.low as f64).ok_or_else(|| {
-        ("high", format!("no {dtype} value lies in [low, high) = [{}, {})", p.low, p.high))
-    })?;
+    let top = largest_below(dtype, p.high as f64)
+        .filter(|t| *t >= p.low as f64)
+        .ok_or_else(|| ("high", format!("no {dtype} value lies in [low, high) = [{}, {})", p.low, p.high)))?;
     Ok(vec![p.low.into(), range.into(), p.high.into(), (top as f32).into()])
 }
 

@@ -12,6 +12,7 @@ mod fused;
 mod gemv;
 mod index;
 pub mod inputs;
+mod loss;
 mod movement;
 mod random;
 mod reduce;
@@ -203,6 +204,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Random(k) = entry.op {
         return random::cases(k);
+    }
+    if let StdOp::Loss(k) = entry.op {
+        return loss::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
