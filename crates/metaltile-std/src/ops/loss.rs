@@ -79,9 +79,9 @@ impl LossParams {
     /// The reduction, if `reduction` codes one `kind` takes.
     pub fn reduction_of(&self, kind: LossKind) -> std::result::Result<Reduction, String> {
         let r = match self.reduction {
-            v if v == 0.0 => Reduction::None,
-            v if v == 1.0 => Reduction::Mean,
-            v if v == 2.0 => Reduction::Sum,
+            0.0 => Reduction::None,
+            1.0 => Reduction::Mean,
+            2.0 => Reduction::Sum,
             v if v == 3.0 && kind == LossKind::KlDiv => Reduction::BatchMean,
             v => {
                 let takes = if kind == LossKind::KlDiv { ", 3 batchmean" } else { "" };
@@ -197,8 +197,8 @@ pub fn loss_plan(dev: &Device, kind: LossKind, inputs: &[&Buffer], params: &OpPa
         LossKind::Mse => pointwise_plan(dev, kind, k::MSE, a, b, reduction),
         LossKind::KlDiv => {
             let op = match p.log_target {
-                v if v == 0.0 => k::KL,
-                v if v == 1.0 => k::KL_LOG_TARGET,
+                0.0 => k::KL,
+                1.0 => k::KL_LOG_TARGET,
                 v => return Err(bad("log_target", format!("must be 0 or 1, got {v}"))),
             };
             pointwise_plan(dev, kind, op, a, b, reduction)
@@ -301,7 +301,7 @@ pub fn cross_entropy_plan(
         r => launches.push(finish(dev, &part, &y, rows, 1.0, r == Reduction::Mean)?),
     }
     let bytes = (x.size_bytes() + target.size_bytes() + y.size_bytes()) as u64;
-    let plan = Plan::new(launches, vec![part, words], ("y", y)).with_bytes_moved(bytes);
+    let plan = Plan::new(launches, vec![part], ("y", y)).with_bytes_moved(bytes);
     Ok(guarded(plan, g, checked))
 }
 
