@@ -55,7 +55,8 @@ fn round_to(dtype: DType, v: f64) -> f64 {
 pub fn largest_below(dtype: DType, high: f64) -> Option<f64> {
     let r = round_to(dtype, high);
     if r < high {
-        return Some(r);
+        // Below the dtype's range `high` rounds to -∞: no finite value lies below it.
+        return r.is_finite().then_some(r);
     }
     // One step toward -∞ from r (r ≥ high, finite or +∞).
     let bits = f64_to_bits(dtype, r);
