@@ -96,6 +96,10 @@ def _hardsigmoid(x):
 
 # Ops without parameters: the std kernel name -> the MLX call.
 PLAIN = {
+    # x gives the dtype and shape; MLX's own generator, so other bits: times only.
+    "rand_uniform": lambda x: mx.random.uniform(shape=x.shape, dtype=x.dtype),
+    "rand_normal": lambda x: mx.random.normal(shape=x.shape, dtype=x.dtype),
+    "bernoulli": lambda x: mx.random.bernoulli(0.5, x.shape).astype(x.dtype),
     "exp": mx.exp, "log": mx.log, "sqrt": mx.sqrt, "rsqrt": mx.rsqrt, "abs": mx.abs,
     "neg": mx.negative, "sigmoid": mx.sigmoid, "silu": nn.silu, "gelu": nn.gelu,
     "gelu_tanh": nn.gelu_approx, "relu": nn.relu, "tanh": mx.tanh, "sin": mx.sin, "cos": mx.cos,
@@ -366,7 +370,7 @@ def run(req):
             results[mode] = {"error": proto.short(e)}
     reply = {"ok": True, "results": results}
     path = req.get("output_path")
-    if path:
+    if path and op not in proto.RANDOM:
         y = fn(*xs)
         mx.eval(y)
         save(y, op, path)

@@ -36,6 +36,11 @@ INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "maske
 BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift")
 INT_DTYPES = ("i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64")
 SORTS = ("sort", "argsort", "topk")
+# The random ops: the peers draw with their own generators (other bits), so only the times
+# compare; they write no output.
+RANDOM = ("rand_uniform", "rand_normal", "bernoulli")
+# The losses (mean reduction, torch's default; cross_entropy's targets arrive as int64).
+LOSS = ("cross_entropy", "mse_loss", "kl_div")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -95,7 +100,8 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES and not (op in BITWISE and dtype in INT_DTYPES):
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)} (the bitwise ops: integers)")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + SORTS + ("copy",):
+    known = UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + SORTS
+    if op not in known + RANDOM + LOSS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

@@ -157,6 +157,14 @@ def op_fn(op, params):
         "sort": lambda x: torch.sort(x, dim=ax, descending=descending, stable=True).values,
         "argsort": lambda x: torch.argsort(x, dim=ax, descending=descending, stable=True),
         "topk": lambda x: torch.topk(x, int(params.get("k", 1)), dim=ax, largest=largest),
+        # x gives the dtype and shape; torch's Philox, so other bits: times only.
+        "rand_uniform": lambda x: torch.rand_like(x),
+        "rand_normal": lambda x: torch.randn_like(x),
+        "bernoulli": lambda x: torch.empty_like(x).bernoulli_(0.5),
+        # The losses with torch's default reduction (mean), as the bench runs ours.
+        "cross_entropy": lambda x, t: F.cross_entropy(x, t),
+        "mse_loss": F.mse_loss,
+        "kl_div": lambda a, b: F.kl_div(a, b, reduction="mean"),
     }
     return table[op]
 
@@ -336,7 +344,7 @@ def run(req):
             results[mode] = {"error": proto.short(e)}
     reply = {"ok": True, "results": results}
     path = req.get("output_path")
-    if path:
+    if path and op not in proto.RANDOM:
         y = eager(*xs)
         # Of several outputs the bench compares the first (add_mul's sum).
         y = y[0] if isinstance(y, tuple) else y

@@ -178,6 +178,12 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if let crate::ops::StdOp::Move(k) = entry.op {
         return crate::ops::movement_bench_shapes(k, size);
     }
+    if let crate::ops::StdOp::Loss(k) = entry.op {
+        return crate::ops::loss_bench_shapes(k, size);
+    }
+    if entry.family == "random" {
+        return crate::ops::random_bench_shapes(size);
+    }
     if let crate::ops::StdOp::Index(k) = entry.op {
         return crate::ops::index_bench_shapes(k, size);
     }

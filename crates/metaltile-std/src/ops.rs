@@ -14,8 +14,10 @@ mod fill;
 mod fused;
 mod gemv;
 mod index;
+mod loss;
 mod move_params;
 mod movement;
+mod random;
 mod reductions;
 mod rope;
 mod scan;
@@ -29,8 +31,10 @@ pub use fill::*;
 pub use fused::*;
 pub use gemv::*;
 pub use index::*;
+pub use loss::*;
 pub use move_params::*;
 pub use movement::*;
+pub use random::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
@@ -423,6 +427,10 @@ pub enum StdOp {
     Bitwise(BitwiseKind),
     /// Sort, argsort, top-k along an axis.
     Sort(SortKind),
+    /// Random numbers from a counter-based generator.
+    Random(RandomKind),
+    /// Losses: cross-entropy, MSE, KL divergence.
+    Loss(LossKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -455,6 +463,10 @@ pub struct OpParams {
     pub index: IndexParams,
     /// The parameters of the sorts besides `axis`.
     pub sort: SortParams,
+    /// The parameters of the random ops.
+    pub random: RandomParams,
+    /// The parameters of the losses (cross-entropy's `checked` is the index ops').
+    pub loss: LossParams,
 }
 
 impl Default for OpParams {
@@ -473,6 +485,8 @@ impl Default for OpParams {
             scan: ScanParams::default(),
             index: IndexParams::default(),
             sort: SortParams::default(),
+            random: RandomParams::default(),
+            loss: LossParams::default(),
         }
     }
 }
@@ -496,6 +510,8 @@ impl OpParams {
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
             other if SortParams::NAMES.contains(&other) => self.sort.slot(other),
+            other if RandomParams::NAMES.contains(&other) => self.random.slot(other),
+            other if LossParams::NAMES.contains(&other) => self.loss.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -637,6 +653,8 @@ impl StdOp {
             StdOp::Index(k) => k.def(),
             StdOp::Bitwise(k) => k.def(),
             StdOp::Sort(k) => k.def(),
+            StdOp::Random(k) => k.def(),
+            StdOp::Loss(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -661,6 +679,8 @@ impl StdOp {
             StdOp::Index(_) => "index",
             StdOp::Bitwise(_) => "bitwise",
             StdOp::Sort(_) => "sort",
+            StdOp::Random(_) => "random",
+            StdOp::Loss(_) => "loss",
         }
     }
     /// Names of its input buffers, in call order.
@@ -672,7 +692,8 @@ impl StdOp {
             | StdOp::LogSoftmax
             | StdOp::Rope(_)
             | StdOp::Copy
-            | StdOp::Cast(_) => &["x"],
+            | StdOp::Cast(_)
+            | StdOp::Random(_) => &["x"],
             StdOp::Binary(_) => &["a", "b"],
             StdOp::RmsNorm => &["x", "w"],
             StdOp::LayerNorm => &["x", "w", "b"],
@@ -683,6 +704,7 @@ impl StdOp {
             StdOp::Index(k) => k.inputs(),
             StdOp::Bitwise(k) => k.inputs(),
             StdOp::Sort(k) => k.inputs(),
+            StdOp::Loss(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -697,6 +719,8 @@ impl StdOp {
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
             StdOp::Sort(k) => k.params(),
+            StdOp::Random(k) => k.params(),
+            StdOp::Loss(k) => k.params(),
             _ => &[],
         }
     }
@@ -715,6 +739,7 @@ impl StdOp {
             StdOp::Fused(k) => k.input_dtype(index, dtype),
             StdOp::Scan(k) => k.input_dtype(index, dtype),
             StdOp::Index(k) => k.input_dtype(index, dtype, &IndexParams::default()),
+            StdOp::Loss(k) => k.input_dtype(index, dtype, false),
             _ => dtype,
         }
     }
@@ -728,6 +753,7 @@ impl StdOp {
     pub fn input_dtype_with(self, index: usize, dtype: DType, params: &OpParams) -> DType {
         match self {
             StdOp::Index(k) => k.input_dtype(index, dtype, &params.index),
+            StdOp::Loss(k) => k.input_dtype(index, dtype, params.index.wide),
             _ => self.input_dtype(index, dtype),
         }
     }
@@ -779,6 +805,8 @@ impl StdOp {
             StdOp::Index(k) => k.instances(),
             StdOp::Bitwise(k) => vec![(k.def(), ConstArgs::new())],
             StdOp::Sort(k) => k.instances(),
+            StdOp::Random(k) => k.instances(),
+            StdOp::Loss(k) => k.instances(),
         }
     }
 
@@ -808,7 +836,9 @@ impl StdOp {
             | StdOp::Copy
             | StdOp::Cast(_)
             | StdOp::Move(_)
-            | StdOp::Index(_),
+            | StdOp::Index(_)
+            | StdOp::Random(_)
+            | StdOp::Loss(_),
             Some(s),
         ) = (self, params.strategy)
         {
@@ -838,6 +868,8 @@ impl StdOp {
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
             StdOp::Bitwise(k) => bitwise_plan(dev, k, inputs),
             StdOp::Sort(k) => sort_plan(dev, k, inputs, params),
+            StdOp::Random(k) => random_like_plan(dev, k, x, &params.random),
+            StdOp::Loss(k) => loss_plan(dev, k, inputs, params),
         }
     }
 
@@ -860,7 +892,9 @@ impl StdOp {
             | StdOp::Scan(_)
             | StdOp::Index(_)
             | StdOp::Bitwise(_)
-            | StdOp::Sort(_) => None,
+            | StdOp::Sort(_)
+            | StdOp::Random(_)
+            | StdOp::Loss(_) => None,
             // Along an inner axis there is one plan, the column kernel: no row strategy to name.
             StdOp::Reduce(_) if reductions::axis_view("", shape, params.reduce.axis).is_ok_and(|v| v[2] > 1) => None,
             StdOp::Reduce(_) => Some(params.strategy.unwrap_or_else(|| reduce_strategy(rows, n).into())),

@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, SortKind,
-    StdOp, UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, LossKind, OpParams, RandomKind, ReduceKind, RopeLayout,
+    ScanKind, SortKind, StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -19,7 +19,7 @@ pub struct Entry {
     /// The kernel definition.
     pub def: KernelDef,
     /// `unary`, `binary`, `reduce`, `softmax`, `norm`, `rope`, `gemv`, `fused`, `copy`, `cast`,
-    /// `movement`, `scan`, `index` or `bitwise`.
+    /// `movement`, `scan`, `index`, `bitwise`, `sort`, `random` or `loss`.
     pub family: &'static str,
     /// The math, in one line.
     pub summary: &'static str,
@@ -42,7 +42,9 @@ pub fn all() -> Vec<Entry> {
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
         .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
         .chain(BitwiseKind::ALL.iter().map(|k| StdOp::Bitwise(*k)))
-        .chain(SortKind::ALL.iter().map(|k| StdOp::Sort(*k)));
+        .chain(SortKind::ALL.iter().map(|k| StdOp::Sort(*k)))
+        .chain(RandomKind::ALL.iter().map(|k| StdOp::Random(*k)))
+        .chain(LossKind::ALL.iter().map(|k| StdOp::Loss(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -172,6 +174,8 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Index(k) => k.summary(),
         StdOp::Bitwise(k) => k.summary(),
         StdOp::Sort(k) => k.summary(),
+        StdOp::Random(k) => k.summary(),
+        StdOp::Loss(k) => k.summary(),
     }
 }
 
@@ -335,17 +339,24 @@ impl Entry {
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
             StdOp::Bitwise(k) => r::bitwise(k, inputs),
             StdOp::Sort(k) => return r::sort_op(k, inputs, params),
+            // The host generator itself (uniform as f32 computes it; the oracle rounds it).
+            StdOp::Random(k) => HostTensor::new(&x.shape, r::random_op(k, x.data.len(), &params.random)),
+            StdOp::Loss(k) => r::loss_op(k, inputs, params, false),
         };
         vec![y]
     }
 
-    /// The comparison tolerance for outputs of `dtype`: the dtype's default.
+    /// The comparison tolerance for outputs of `dtype`: the dtype's default, except for the
+    /// random ops (see [`crate::ops::random_tolerance`]).
     pub fn tolerance(&self, dtype: DType) -> Tolerance {
         // Sorting moves values without rounding them: exact.
         if let StdOp::Sort(_) = self.op {
             return Tolerance { atol: 0.0, rtol: 0.0 };
         }
-        dtype.tolerance()
+        match self.op {
+            StdOp::Random(k) => crate::ops::random_tolerance(k, dtype),
+            _ => dtype.tolerance(),
+        }
     }
 
     /// The magnitude each output element's relative tolerance applies to, when that is not the
@@ -366,6 +377,8 @@ impl Entry {
             StdOp::Gemv(f) => Some(r::gemv_op(f, inputs, GEMV_MASK_BLOCK as usize, true).data),
             StdOp::Scan(k) => Some(r::scan_op(k, inputs, params, true).data),
             StdOp::Index(_) => r::scatter_add_magnitudes(x, inputs.get(1)?, inputs.get(2)?, params.index.dim),
+            // A loss is a difference (lse - x[t]) or a sum of terms: judged against its terms' sizes.
+            StdOp::Loss(k) => Some(r::loss_op(k, inputs, params, true).data),
             // A mean is its sum's error over n.
             StdOp::Reduce(ReduceKind::Mean) => {
                 let view = crate::ops::axis_view("", &x.shape, params.reduce.axis).ok()?;
@@ -395,6 +408,7 @@ impl Entry {
                 | StdOp::Rope(_)
                 | StdOp::Gemv(_)
                 | StdOp::Index(IndexKind::ScatterAdd)
+                | StdOp::Loss(_)
         ) || matches!(self.op, StdOp::Scan(k) if k.is_sum())
     }
 
@@ -426,7 +440,8 @@ impl Entry {
                 return Err(RuntimeError::UnknownInput { op, name: name.clone(), expected: takes() });
             }
             // The data-movement ops take integers and fill values beyond f32's precision.
-            let v = match (crate::ops::MoveParams::NAMES.contains(&name.as_str()), value) {
+            let exact = [crate::ops::MoveParams::NAMES, crate::ops::RandomParams::COUNTERS].concat();
+            let v = match (exact.contains(&name.as_str()), value) {
                 (true, metaltile_ir::ConstArg::Int(i)) => *i as f64,
                 _ => value.to_constant(name, DType::F32)?.as_f64(),
             };

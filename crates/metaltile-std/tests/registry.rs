@@ -93,6 +93,8 @@ fn the_library_has_every_op_once() {
         .chain(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift"])
         .chain(["bitwise_right_shift"])
         .chain(["sort", "argsort", "topk"])
+        .chain(["rand_uniform", "rand_normal", "bernoulli"])
+        .chain(["cross_entropy", "mse_loss", "kl_div"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -110,7 +112,7 @@ fn the_library_has_every_op_once() {
         assert!(!e.summary.is_empty());
         assert!([
             "unary", "binary", "reduce", "softmax", "norm", "rope", "gemv", "fused", "copy", "cast", "movement",
-            "scan", "index", "bitwise", "sort"
+            "scan", "index", "bitwise", "sort", "random", "loss"
         ]
         .contains(&e.family));
     }

@@ -135,6 +135,9 @@ impl OpParams {
         if MoveParams::NAMES.contains(&name) {
             return self.movement.set(name, values);
         }
+        if super::RandomParams::COUNTERS.contains(&name) {
+            return self.random.set_counter(name, values);
+        }
         let slot = self.slot(name).ok_or_else(|| format!("`{name}` is not a parameter of the library"))?;
         match values {
             [v] => {

@@ -59,6 +59,10 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Move(_) | StdOp::Index(_) | StdOp::Bitwise(_) => {
             Domain::Uniform(-5.0, 5.0)
         }
+        // `x` gives the random ops' dtype and shape only.
+        StdOp::Random(_) => Domain::Uniform(-1.0, 1.0),
+        // Drawn by `testing::loss`.
+        StdOp::Loss(_) => Domain::Uniform(-8.0, 8.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -107,6 +111,8 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Move(_)
         | StdOp::Index(_)
         | StdOp::Bitwise(_) => 1e3,
+        | StdOp::Random(_)
+        | StdOp::Loss(_) => 1e3,
         StdOp::Scan(_) => 1e3,
         StdOp::Sort(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
@@ -176,6 +182,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Sort(k) = op {
         return super::sort::generate(k, case);
+    }
+    if let StdOp::Loss(k) = op {
+        return super::loss::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

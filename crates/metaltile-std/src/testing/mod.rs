@@ -13,7 +13,9 @@ mod fused;
 mod gemv;
 mod index;
 pub mod inputs;
+mod loss;
 mod movement;
+mod random;
 mod reduce;
 pub mod rng;
 mod rope;
@@ -207,6 +209,12 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Sort(k) = entry.op {
         return sort::cases(k);
+    }
+    if let StdOp::Random(k) = entry.op {
+        return random::cases(k);
+    }
+    if let StdOp::Loss(k) = entry.op {
+        return loss::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
