@@ -15,6 +15,7 @@ mod gemv;
 mod index;
 mod move_params;
 mod movement;
+mod normvar;
 mod reductions;
 mod rope;
 mod scan;
@@ -28,6 +29,7 @@ pub use gemv::*;
 pub use index::*;
 pub use move_params::*;
 pub use movement::*;
+pub use normvar::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
@@ -415,6 +417,8 @@ pub enum StdOp {
     Scan(ScanKind),
     /// Gather and scatter.
     Index(IndexKind),
+    /// The normalization variants (fused, gated, per channel).
+    Norm(NormKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -445,6 +449,8 @@ pub struct OpParams {
     pub scan: ScanParams,
     /// The parameters of gather and scatter.
     pub index: IndexParams,
+    /// The parameters of the normalization variants besides `eps`.
+    pub norm: NormParams,
 }
 
 impl Default for OpParams {
@@ -462,6 +468,7 @@ impl Default for OpParams {
             movement: MoveParams::default(),
             scan: ScanParams::default(),
             index: IndexParams::default(),
+            norm: NormParams::default(),
         }
     }
 }
@@ -484,6 +491,7 @@ impl OpParams {
             other if ReduceParams::NAMES.contains(&other) => self.reduce.slot(other),
             other if ScanParams::NAMES.contains(&other) => self.scan.slot(other),
             other if IndexParams::NAMES.contains(&other) => self.index.slot(other),
+            other if NormParams::NAMES.contains(&other) => self.norm.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -623,6 +631,7 @@ impl StdOp {
             StdOp::Move(k) => k.def(),
             StdOp::Scan(k) => k.def(),
             StdOp::Index(k) => k.def(),
+            StdOp::Norm(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -636,7 +645,7 @@ impl StdOp {
             StdOp::Binary(_) => "binary",
             StdOp::Reduce(_) => "reduce",
             StdOp::Softmax | StdOp::LogSoftmax => "softmax",
-            StdOp::RmsNorm | StdOp::LayerNorm => "norm",
+            StdOp::RmsNorm | StdOp::LayerNorm | StdOp::Norm(_) => "norm",
             StdOp::Rope(_) => "rope",
             StdOp::Gemv(_) => "gemv",
             StdOp::Fused(_) => "fused",
@@ -665,6 +674,7 @@ impl StdOp {
             StdOp::Move(k) => k.inputs(),
             StdOp::Scan(k) => k.inputs(),
             StdOp::Index(k) => k.inputs(),
+            StdOp::Norm(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -678,6 +688,7 @@ impl StdOp {
             StdOp::Move(k) => k.params(),
             StdOp::Scan(k) => k.params(),
             StdOp::Index(k) => k.params(),
+            StdOp::Norm(k) => k.params(),
             _ => &[],
         }
     }
@@ -685,6 +696,7 @@ impl StdOp {
     pub fn outputs(self) -> &'static [&'static str] {
         match self {
             StdOp::Fused(k) => k.outputs(),
+            StdOp::Norm(k) => k.outputs(),
             _ => &["y"],
         }
     }
@@ -756,6 +768,7 @@ impl StdOp {
             StdOp::Move(k) => k.instances(),
             StdOp::Scan(k) => k.instances(),
             StdOp::Index(k) => k.instances(),
+            StdOp::Norm(k) => k.instances(),
         }
     }
 
@@ -813,6 +826,7 @@ impl StdOp {
             StdOp::Move(k) => k.plan(dev, inputs, params),
             StdOp::Scan(k) => scan_plan(dev, k, inputs, params),
             StdOp::Index(k) => index_plan_params(dev, k, inputs, params),
+            StdOp::Norm(k) => norm_variant_plan(dev, k, inputs, params, row?),
         }
     }
 
@@ -840,6 +854,10 @@ impl StdOp {
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))
             }
+            StdOp::Norm(k) if k.is_row() => {
+                Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))
+            }
+            StdOp::Norm(_) => None,
             _ => Some(params.strategy.unwrap_or_else(|| row_strategy(rows, n).into())),
         }
     }

@@ -2,7 +2,7 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, FusedKind, GemvForm, IndexKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind,
+    BinaryKind, FusedKind, GemvForm, IndexKind, NormKind, OpParams, ReduceKind, RopeLayout, ScanKind, StdOp, UnaryKind,
     GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
@@ -40,7 +40,8 @@ pub fn all() -> Vec<Entry> {
         .chain(crate::ops::CAST_TARGETS.map(StdOp::Cast))
         .chain(crate::ops::MoveOp::ALL.iter().map(|k| StdOp::Move(*k)))
         .chain(ScanKind::ALL.iter().map(|k| StdOp::Scan(*k)))
-        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)));
+        .chain(IndexKind::ALL.iter().map(|k| StdOp::Index(*k)))
+        .chain(NormKind::ALL.iter().map(|k| StdOp::Norm(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -168,6 +169,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Move(k) => k.summary(),
         StdOp::Scan(k) => k.summary(),
         StdOp::Index(k) => k.summary(),
+        StdOp::Norm(k) => k.summary(),
     }
 }
 
@@ -329,6 +331,7 @@ impl Entry {
             StdOp::Move(k) => return r::movement(k, inputs, &params.movement),
             StdOp::Scan(k) => r::scan_op(k, inputs, params, false),
             StdOp::Index(k) => return r::index_op(k, inputs, &params.index),
+            StdOp::Norm(k) => return r::norm_variant(k, inputs, params),
         };
         vec![y]
     }

@@ -56,6 +56,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Gemv(_) => Domain::Uniform(-1.0, 1.0),
         // Drawn by `testing::fused`, which `generate` hands the fused ops to.
         StdOp::Fused(_) | StdOp::Copy | StdOp::Cast(_) | StdOp::Move(_) | StdOp::Index(_) => Domain::Uniform(-5.0, 5.0),
+        // Drawn by `testing::normvar`.
+        StdOp::Norm(_) => Domain::Uniform(-3.0, 3.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -104,7 +106,7 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Move(_)
         | StdOp::Index(_) => 1e3,
         StdOp::Scan(_) => 1e3,
-        StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
+        StdOp::RmsNorm | StdOp::LayerNorm | StdOp::Norm(_) => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
 }
@@ -165,6 +167,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Index(k) = op {
         return super::index::generate(k, case);
+    }
+    if let StdOp::Norm(k) = op {
+        return super::normvar::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

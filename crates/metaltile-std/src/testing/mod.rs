@@ -13,6 +13,7 @@ mod gemv;
 mod index;
 pub mod inputs;
 mod movement;
+mod normvar;
 mod reduce;
 pub mod rng;
 mod rope;
@@ -199,6 +200,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Index(k) = entry.op {
         return index::cases(k);
+    }
+    if let StdOp::Norm(k) = entry.op {
+        return normvar::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
