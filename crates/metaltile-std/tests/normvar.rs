@@ -179,3 +179,31 @@ fn empty_inputs_give_empty_outputs() {
     assert_eq!(ops::group_norm(&dev, &x, &w, &w, 2, 1e-5).unwrap().shape(), &[0, 4, 3]);
     assert_eq!(ops::batch_norm(&dev, &x, &w, &w, &w, &w, 1e-5).unwrap().shape(), &[0, 4, 3]);
 }
+
+#[test]
+fn layer_norm_takes_its_affine_parts_optionally() {
+    let dev = Device::cpu();
+    // Rows long enough for every strategy's layout choice not to matter: 3 of 1000.
+    for dtype in FLOAT_DTYPES {
+        // add_rms_norm's draws: x [3, 1000] and a weight [1000] near 1.
+        let (b, held) = case_inputs(&dev, NormKind::AddRmsNorm, dtype, &[3, 1000], 5);
+        let (x, w, w_held) = (&b[0], &b[2], &held[2].data);
+        let tol = dtype.tolerance();
+        let check = |got: Buffer, wv: &[f64]| {
+            let got = got.to_f64().unwrap();
+            let want: Vec<f64> = held[0]
+                .data
+                .chunks(1000)
+                .flat_map(|row| metaltile_std::reference::layer_norm_row(row, wv, &[0.0; 1000], 1e-5))
+                .collect();
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() <= tol.atol + tol.rtol * w.abs(), "{dtype}: {g} against {w}");
+            }
+        };
+        check(ops::layer_norm_plain(&dev, x, 1e-5).unwrap(), &[1.0; 1000]);
+        check(ops::layer_norm_weight(&dev, x, w, 1e-5).unwrap(), w_held);
+    }
+    // A weight of the wrong length is named as layer_norm names it.
+    let x = f32s(&dev, &[1.0; 8], &[2, 4]);
+    names(ops::layer_norm_weight(&dev, &x, &f32s(&dev, &[1.0; 3], &[3]), 1e-5).unwrap_err(), &["`w`", "[4]", "[3]"]);
+}

@@ -237,7 +237,12 @@ pub fn rms_norm_gated_in_registers<T: Float>(
     }
     let scale = (row_reduce(squares, tpr, 0.0, add) / n as f32 + eps).rsqrt();
     let wv = load_row_slice(w, 0, n, t, tpr, per_thread, width, live, 0.0);
-    for j in 0..per_thread / 4 {
+    // Two loops of half the chunks: a gate's four sigmoids make a step large enough that
+    // eight of them would exceed the unroll budget (and leave the arrays in memory).
+    for j in 0..per_thread / 8 {
+        set4(v, j, gated4(get4(v, j), get4(wv, j), get4(zv, j), scale));
+    }
+    for j in per_thread / 8..per_thread / 4 {
         set4(v, j, gated4(get4(v, j), get4(wv, j), get4(zv, j), scale));
     }
     store_row_slice(y, start, n, t, tpr, per_thread, width, live, v);

@@ -1,6 +1,7 @@
 //! Host plans of the normalization variants ([`crate::kernels::normvar`],
 //! [`crate::kernels::channel_norm`]): the fused residual add + rms_norm, the gated rms_norm,
-//! group_norm and inference batch_norm. The row variants take the norms' strategies
+//! group_norm and inference batch_norm, and layer_norm with its weight and bias optional
+//! (host functions on layer_norm's own plan). The row variants take the norms' strategies
 //! ([`super::norm_strategy`]: registers, looped, split); group_norm is always two passes over
 //! a `(chunks, rows)` grid, batch_norm one elementwise pass.
 
@@ -465,6 +466,50 @@ pub fn batch_norm(
     eps: f32,
 ) -> Result<Buffer> {
     one(run(batch_norm_plan(dev, &[x, mean, var, w, b], eps), dev))
+}
+
+/// Plan layer_norm over the last axis with the affine parts optional, as
+/// `torch.nn.functional.layer_norm(x, (n,), weight, bias)` takes them: a missing `w` scales by
+/// 1, a missing `b` shifts by 0. The missing vectors are made once per plan (one row each,
+/// read from cache by every row), so the plan is layer_norm's own.
+pub fn layer_norm_affine_plan(
+    dev: &Device,
+    x: &Buffer,
+    w: Option<&Buffer>,
+    b: Option<&Buffer>,
+    eps: f32,
+) -> Result<Plan> {
+    let op = norm::layer_norm::DEF.name;
+    check_float(op, "x", x)?;
+    let (_, n) = rows_of(op, x)?;
+    let filled = |v: f64| dev.from_f64(x.dtype(), &[n as usize], &vec![v; n as usize]);
+    let ones;
+    let zeros;
+    let w = match w {
+        Some(w) => w,
+        None => {
+            ones = filled(1.0)?;
+            &ones
+        }
+    };
+    let b = match b {
+        Some(b) => b,
+        None => {
+            zeros = filled(0.0)?;
+            &zeros
+        }
+    };
+    super::layer_norm_plan(dev, x, w, b, eps)
+}
+
+/// layer_norm without weight or bias: `(x - mean) / √(var + eps)` over the last axis.
+pub fn layer_norm_plain(dev: &Device, x: &Buffer, eps: f32) -> Result<Buffer> {
+    one(run(layer_norm_affine_plan(dev, x, None, None, eps), dev))
+}
+
+/// layer_norm with a weight and no bias: `(x - mean) / √(var + eps) · w`.
+pub fn layer_norm_weight(dev: &Device, x: &Buffer, w: &Buffer, eps: f32) -> Result<Buffer> {
+    one(run(layer_norm_affine_plan(dev, x, Some(w), None, eps), dev))
 }
 
 fn one(outs: Result<Vec<Buffer>>) -> Result<Buffer> {
