@@ -32,6 +32,8 @@ MOVEMENT = ("as_strided", "permute", "slice", "concat", "fill", "arange")
 SCANS = ("cumsum", "cumsum_exclusive", "cumprod", "cumprod_exclusive", "masked_cumsum")
 # Gather and scatter; their index inputs arrive as int32 or int64 .npy files.
 INDEX = ("embedding", "index_select", "gather", "scatter", "scatter_add", "masked_scatter")
+# The normalization variants; group_norm's `groups` comes in the request's `params`.
+NORMS = ("add_rms_norm", "rms_norm_gated", "group_norm", "batch_norm")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -91,7 +93,7 @@ def check(req):
     op, dtype = req["op"], req.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)}")
-    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + ("copy",):
+    if op not in UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + NORMS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 
