@@ -381,9 +381,9 @@ pub fn group_norm_plan(dev: &Device, x: &Buffer, w: &Buffer, b: &Buffer, groups:
 /// Elements per access of batch_norm for `dtype` and `spatial` (the kernel's own rule): 16
 /// bytes where `spatial` allows, else 4 or 1 elements.
 fn batch_norm_width(dtype: DType, spatial: usize) -> u32 {
-    if dtype.size_bytes() == 2 && spatial % 8 == 0 {
+    if dtype.size_bytes() == 2 && spatial.is_multiple_of(8) {
         8
-    } else if spatial % 4 == 0 {
+    } else if spatial.is_multiple_of(4) {
         4
     } else {
         1
