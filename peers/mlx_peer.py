@@ -89,6 +89,12 @@ def _add_mul(a, b, c):
     return s, s * c
 
 
+def _add_rms_norm(x, r, w, eps):
+    """The residual add returning its sum, then rms_norm of it (mlx-lm's decoder layer)."""
+    h = x + r
+    return h, mx.fast.rms_norm(h, w, eps)
+
+
 def _hardsigmoid(x):
     # MLX has no hard sigmoid; relu6(x + 3) / 6 is its definition (and torch's).
     return nn.relu6(x + 3) / 6
@@ -178,6 +184,8 @@ WITH_PARAMS = {
 WITH_EPS = {
     "rms_norm": lambda eps: lambda x, w: mx.fast.rms_norm(x, w, eps),
     "layer_norm": lambda eps: lambda x, w, b: mx.fast.layer_norm(x, w, b, eps),
+    "rms_norm_gated": lambda eps: lambda x, z, w: mx.fast.rms_norm(x, w, eps) * nn.silu(z),
+    "add_rms_norm": lambda eps: lambda x, r, w: _add_rms_norm(x, r, w, eps),
 }
 DEFAULT_EPS = 1e-5
 

@@ -41,6 +41,8 @@ SORTS = ("sort", "argsort", "topk")
 RANDOM = ("rand_uniform", "rand_normal", "bernoulli")
 # The losses (mean reduction, torch's default; cross_entropy's targets arrive as int64).
 LOSS = ("cross_entropy", "mse_loss", "kl_div")
+# The normalization variants; group_norm's `groups` comes in the request's `params`.
+NORMS = ("add_rms_norm", "rms_norm_gated", "group_norm", "batch_norm")
 CASTS = tuple(f"cast_{d}" for d in ("f32", "f16", "bf16", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"))
 
 
@@ -101,7 +103,7 @@ def check(req):
     if dtype not in DTYPES and not (op in BITWISE and dtype in INT_DTYPES):
         raise ValueError(f"dtype {dtype!r} is not one of {', '.join(DTYPES)} (the bitwise ops: integers)")
     known = UNARY + BINARY + ROWS + ROPE + GEMV + FUSED + CASTS + MOVEMENT + SCANS + INDEX + BITWISE + SORTS
-    if op not in known + RANDOM + LOSS + ("copy",):
+    if op not in known + RANDOM + LOSS + NORMS + ("copy",):
         raise ValueError(f"unknown op {op!r}")
     return op, dtype
 

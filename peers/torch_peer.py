@@ -128,6 +128,11 @@ def op_fn(op, params):
         "log_softmax": lambda x: torch.log_softmax(x, dim=-1),
         "rms_norm": lambda x, w: F.rms_norm(x, (x.shape[-1],), w, eps),
         "layer_norm": lambda x, w, b: F.layer_norm(x, (x.shape[-1],), w, b, eps),
+        # The norm variants: the fused ones as the unfused sequence a user writes.
+        "add_rms_norm": lambda x, r, w: add_rms_norm(x, r, w, eps),
+        "rms_norm_gated": lambda x, z, w: F.rms_norm(x, (x.shape[-1],), w, eps) * F.silu(z),
+        "group_norm": lambda x, w, b: F.group_norm(x, int(params.get("groups", 32)), w, b, eps),
+        "batch_norm": lambda x, m, v, w, b: F.batch_norm(x, m, v, w, b, training=False, eps=eps),
         # cuBLAS gemv: a [m, k] times x [k]; xᵀ·a as a user writes it (a vector times the matrix).
         "gemv": torch.mv,
         "gemv_t": lambda a, x: x @ a,
@@ -239,6 +244,12 @@ def add_mul(a, b, c):
     """The residual add returning its sum, then the scale."""
     s = a + b
     return s, s * c
+
+
+def add_rms_norm(x, r, w, eps):
+    """The residual add returning its sum (the new residual stream), then rms_norm of it."""
+    h = x + r
+    return h, F.rms_norm(h, (h.shape[-1],), w, eps)
 
 
 def load(path, dtype):

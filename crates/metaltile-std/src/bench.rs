@@ -190,6 +190,9 @@ pub fn shapes(entry: &Entry, size: BenchSize) -> Vec<Vec<usize>> {
     if let crate::ops::StdOp::Sort(k) = entry.op {
         return crate::ops::sort_bench_shapes(k, size);
     }
+    if let crate::ops::StdOp::Norm(k) = entry.op {
+        return crate::ops::norm_bench_shapes(k, size);
+    }
     match (size, elementwise) {
         (BenchSize::Quick, true) => vec![vec![1 << 12]],
         (BenchSize::Quick, false) => vec![vec![8, 1024]],

@@ -18,6 +18,7 @@ mod loss;
 mod move_params;
 mod movement;
 mod random;
+mod normvar;
 mod reductions;
 mod rope;
 mod scan;
@@ -35,6 +36,7 @@ pub use loss::*;
 pub use move_params::*;
 pub use movement::*;
 pub use random::*;
+pub use normvar::*;
 pub use reductions::*;
 pub use rope::*;
 pub use scan::*;
@@ -431,6 +433,8 @@ pub enum StdOp {
     Random(RandomKind),
     /// Losses: cross-entropy, MSE, KL divergence.
     Loss(LossKind),
+    /// The normalization variants (fused, gated, per channel).
+    Norm(NormKind),
 }
 
 /// Values of an op's non-buffer parameters; the defaults are PyTorch's.
@@ -467,6 +471,8 @@ pub struct OpParams {
     pub random: RandomParams,
     /// The parameters of the losses (cross-entropy's `checked` is the index ops').
     pub loss: LossParams,
+    /// The parameters of the normalization variants besides `eps`.
+    pub norm: NormParams,
 }
 
 impl Default for OpParams {
@@ -487,6 +493,7 @@ impl Default for OpParams {
             sort: SortParams::default(),
             random: RandomParams::default(),
             loss: LossParams::default(),
+            norm: NormParams::default(),
         }
     }
 }
@@ -512,6 +519,7 @@ impl OpParams {
             other if SortParams::NAMES.contains(&other) => self.sort.slot(other),
             other if RandomParams::NAMES.contains(&other) => self.random.slot(other),
             other if LossParams::NAMES.contains(&other) => self.loss.slot(other),
+            other if NormParams::NAMES.contains(&other) => self.norm.slot(other),
             other => self.rope.slot(other).or_else(|| self.fused.slot(other)),
         }
     }
@@ -655,6 +663,7 @@ impl StdOp {
             StdOp::Sort(k) => k.def(),
             StdOp::Random(k) => k.def(),
             StdOp::Loss(k) => k.def(),
+            StdOp::Norm(k) => k.def(),
         }
     }
     /// The op's (and its kernel's) name.
@@ -668,7 +677,7 @@ impl StdOp {
             StdOp::Binary(_) => "binary",
             StdOp::Reduce(_) => "reduce",
             StdOp::Softmax | StdOp::LogSoftmax => "softmax",
-            StdOp::RmsNorm | StdOp::LayerNorm => "norm",
+            StdOp::RmsNorm | StdOp::LayerNorm | StdOp::Norm(_) => "norm",
             StdOp::Rope(_) => "rope",
             StdOp::Gemv(_) => "gemv",
             StdOp::Fused(_) => "fused",
@@ -705,6 +714,7 @@ impl StdOp {
             StdOp::Bitwise(k) => k.inputs(),
             StdOp::Sort(k) => k.inputs(),
             StdOp::Loss(k) => k.inputs(),
+            StdOp::Norm(k) => k.inputs(),
         }
     }
     /// Names of its non-buffer parameters.
@@ -721,6 +731,7 @@ impl StdOp {
             StdOp::Sort(k) => k.params(),
             StdOp::Random(k) => k.params(),
             StdOp::Loss(k) => k.params(),
+            StdOp::Norm(k) => k.params(),
             _ => &[],
         }
     }
@@ -729,6 +740,7 @@ impl StdOp {
         match self {
             StdOp::Fused(k) => k.outputs(),
             StdOp::Sort(k) => k.outputs(),
+            StdOp::Norm(k) => k.outputs(),
             _ => &["y"],
         }
     }
@@ -807,6 +819,7 @@ impl StdOp {
             StdOp::Sort(k) => k.instances(),
             StdOp::Random(k) => k.instances(),
             StdOp::Loss(k) => k.instances(),
+            StdOp::Norm(k) => k.instances(),
         }
     }
 
@@ -870,6 +883,7 @@ impl StdOp {
             StdOp::Sort(k) => sort_plan(dev, k, inputs, params),
             StdOp::Random(k) => random_like_plan(dev, k, x, &params.random),
             StdOp::Loss(k) => loss_plan(dev, k, inputs, params),
+            StdOp::Norm(k) => norm_variant_plan(dev, k, inputs, params, row?),
         }
     }
 
@@ -901,6 +915,10 @@ impl StdOp {
             StdOp::RmsNorm | StdOp::LayerNorm => {
                 Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))
             }
+            StdOp::Norm(k) if k.is_row() => {
+                Some(params.strategy.unwrap_or_else(|| norm_strategy(dtype, rows, n).into()))
+            }
+            StdOp::Norm(_) => None,
             _ => Some(params.strategy.unwrap_or_else(|| row_strategy(rows, n).into())),
         }
     }

@@ -2,8 +2,8 @@
 //! `tile bench`, `tile run`, the test suites — reads it from here.
 
 use crate::ops::{
-    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, LossKind, OpParams, RandomKind, ReduceKind, RopeLayout,
-    ScanKind, SortKind, StdOp, UnaryKind, GEMV_MASK_BLOCK,
+    BinaryKind, BitwiseKind, FusedKind, GemvForm, IndexKind, LossKind, NormKind, OpParams, RandomKind, ReduceKind,
+    RopeLayout, ScanKind, SortKind, StdOp, UnaryKind, GEMV_MASK_BLOCK,
 };
 use crate::plan::Plan;
 use crate::reference as r;
@@ -44,7 +44,8 @@ pub fn all() -> Vec<Entry> {
         .chain(BitwiseKind::ALL.iter().map(|k| StdOp::Bitwise(*k)))
         .chain(SortKind::ALL.iter().map(|k| StdOp::Sort(*k)))
         .chain(RandomKind::ALL.iter().map(|k| StdOp::Random(*k)))
-        .chain(LossKind::ALL.iter().map(|k| StdOp::Loss(*k)));
+        .chain(LossKind::ALL.iter().map(|k| StdOp::Loss(*k)))
+        .chain(NormKind::ALL.iter().map(|k| StdOp::Norm(*k)));
     ops.map(|op| Entry { op, def: op.def(), family: op.family(), summary: summary(op) }).collect()
 }
 
@@ -176,6 +177,7 @@ fn summary(op: StdOp) -> &'static str {
         StdOp::Sort(k) => k.summary(),
         StdOp::Random(k) => k.summary(),
         StdOp::Loss(k) => k.summary(),
+        StdOp::Norm(k) => k.summary(),
     }
 }
 
@@ -342,6 +344,7 @@ impl Entry {
             // The host generator itself (uniform as f32 computes it; the oracle rounds it).
             StdOp::Random(k) => HostTensor::new(&x.shape, r::random_op(k, x.data.len(), &params.random)),
             StdOp::Loss(k) => r::loss_op(k, inputs, params, false),
+            StdOp::Norm(k) => return r::norm_variant(k, inputs, params),
         };
         vec![y]
     }

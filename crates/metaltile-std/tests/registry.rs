@@ -95,6 +95,7 @@ fn the_library_has_every_op_once() {
         .chain(["sort", "argsort", "topk"])
         .chain(["rand_uniform", "rand_normal", "bernoulli"])
         .chain(["cross_entropy", "mse_loss", "kl_div"])
+        .chain(["add_rms_norm", "rms_norm_gated", "group_norm", "batch_norm"])
         .collect();
     assert_eq!(names, expected);
     assert_eq!(registry::defs().len(), names.len());
@@ -246,7 +247,7 @@ fn quick_bench_times_every_kernel() {
     };
     // The norm family alone (a family's name does not also pick l1_norm_rows by its name).
     let results = bench::run(&dev, Some("norm"), &opts);
-    assert_eq!(results.len(), 2);
+    assert_eq!(results.len(), 6);
     for r in &results {
         assert!(r.error.is_none(), "{r:?}");
         assert!(r.median_us > 0.0 && r.min_us <= r.median_us && r.gbps > 0.0, "{r:?}");

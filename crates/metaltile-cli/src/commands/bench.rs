@@ -315,11 +315,11 @@ impl Ask<'_> {
         self.case.entry.error_scale(&inputs?, &self.data.params)
     }
 
-    /// The op's scalar parameters as the protocol sends them: `eps`, `correction`, `axis`, and every parameter of
+    /// The op's scalar parameters as the protocol sends them: `eps`, `correction`, `axis`, `groups`, and every parameter of
     /// the rotary embeddings (their math depends on all of them).
     fn params(&self) -> BTreeMap<String, f64> {
         let sent = |name: &str| {
-            ["eps", "correction", "axis"].contains(&name)
+            ["eps", "correction", "axis", "groups"].contains(&name)
                 || matches!(self.case.entry.family, "rope" | "fused" | "scan" | "index" | "sort")
         };
         let op = self.case.entry.op;

@@ -69,9 +69,10 @@ fn private_arrays_stay_in_registers() {
             register_plans += 1;
         }
     }
-    // The check saw the register plans of softmax, log_softmax and both norms, at every
-    // `per_thread`, in every dtype (the elementwise kernels' arrays come on top).
-    assert_eq!(register_plans, 4 * crate::ops::PER_THREAD_CHOICES.len() * FLOAT_DTYPES.len());
+    // The check saw the register plans of softmax, log_softmax, both norms, add_rms_norm and
+    // rms_norm_gated, at every `per_thread`, in every dtype (the elementwise kernels' arrays
+    // come on top).
+    assert_eq!(register_plans, 6 * crate::ops::PER_THREAD_CHOICES.len() * FLOAT_DTYPES.len());
 }
 
 #[test]

@@ -63,6 +63,8 @@ pub fn domain(op: StdOp, index: usize) -> Domain {
         StdOp::Random(_) => Domain::Uniform(-1.0, 1.0),
         // Drawn by `testing::loss`.
         StdOp::Loss(_) => Domain::Uniform(-8.0, 8.0),
+        // Drawn by `testing::normvar`.
+        StdOp::Norm(_) => Domain::Uniform(-3.0, 3.0),
         StdOp::RmsNorm | StdOp::LayerNorm => match index {
             0 => Domain::Uniform(-3.0, 3.0),
             1 => Domain::Uniform(0.5, 1.5),
@@ -115,7 +117,7 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Loss(_) => 1e3,
         StdOp::Scan(_) => 1e3,
         StdOp::Sort(_) => 1e3,
-        StdOp::RmsNorm | StdOp::LayerNorm => 1e2,
+        StdOp::RmsNorm | StdOp::LayerNorm | StdOp::Norm(_) => 1e2,
         StdOp::Gemv(_) => 1e3,
     }
 }
@@ -185,6 +187,9 @@ pub fn generate(op: StdOp, case: &Case) -> Vec<HostTensor> {
     }
     if let StdOp::Loss(k) = op {
         return super::loss::generate(k, case);
+    }
+    if let StdOp::Norm(k) = op {
+        return super::normvar::generate(k, case);
     }
     let mut rng = Rng::new(case.seed);
     let shape = &case.shape;

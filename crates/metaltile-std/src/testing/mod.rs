@@ -16,6 +16,7 @@ pub mod inputs;
 mod loss;
 mod movement;
 mod random;
+mod normvar;
 mod reduce;
 pub mod rng;
 mod rope;
@@ -215,6 +216,9 @@ pub fn cases(entry: &Entry) -> Vec<Case> {
     }
     if let StdOp::Loss(k) = entry.op {
         return loss::cases(k);
+    }
+    if let StdOp::Norm(k) = entry.op {
+        return normvar::cases(k);
     }
     let mut out = Vec::new();
     for dtype in FLOAT_DTYPES {
