@@ -113,8 +113,7 @@ pub fn large_scale(op: StdOp) -> f64 {
         | StdOp::Move(_)
         | StdOp::Index(_)
         | StdOp::Bitwise(_) => 1e3,
-        | StdOp::Random(_)
-        | StdOp::Loss(_) => 1e3,
+        StdOp::Random(_) | StdOp::Loss(_) => 1e3,
         StdOp::Scan(_) => 1e3,
         StdOp::Sort(_) => 1e3,
         StdOp::RmsNorm | StdOp::LayerNorm | StdOp::Norm(_) => 1e2,
