@@ -285,7 +285,24 @@ fn reduce_reference(k: ReduceKind, p: &OpParams) -> impl Fn(&[f64]) -> f64 {
     }
 }
 
+/// The element types the whole-library checks (emission, passes, register use, the suite's
+/// case census) build `def` at: each float type it takes, or, for a kernel that takes no float
+/// (the bitwise ops), every type it takes.
+pub fn checked_dtypes(def: &KernelDef) -> Vec<DType> {
+    let floats: Vec<DType> = metaltile_ir::FLOAT_DTYPES.into_iter().filter(|d| def.dtypes.contains(d)).collect();
+    if floats.is_empty() {
+        def.dtypes.to_vec()
+    } else {
+        floats
+    }
+}
+
 impl Entry {
+    /// [`checked_dtypes`] of its kernel.
+    pub fn checked_dtypes(&self) -> Vec<DType> {
+        checked_dtypes(&self.def)
+    }
+
     /// The kernel's name.
     pub fn name(&self) -> &'static str {
         self.def.name

@@ -6,16 +6,14 @@
 
 use metaltile_codegen::check::syntax_check_many;
 use metaltile_codegen::{emit, Target};
-use metaltile_ir::{passes, ConstArgs, FLOAT_DTYPES};
+use metaltile_ir::{passes, ConstArgs};
 use metaltile_std::registry;
 
 #[test]
 fn every_kernel_emits_checked_msl_and_cuda() {
     let mut sources = Vec::new();
     for entry in registry::all() {
-        let floats: Vec<_> = FLOAT_DTYPES.into_iter().filter(|d| entry.def.dtypes.contains(d)).collect();
-        let dtypes = if floats.is_empty() { entry.def.dtypes.to_vec() } else { floats };
-        for d in dtypes {
+        for d in entry.checked_dtypes() {
             let mut k = entry.def.ir(Some(d), &ConstArgs::new()).unwrap();
             passes::run_pipeline(&mut k).unwrap();
             for target in Target::ALL {

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use metaltile_ir::passes::{self, PASSES};
-use metaltile_ir::{ConstArgs, Kernel, FLOAT_DTYPES};
+use metaltile_ir::{ConstArgs, Kernel};
 use metaltile_runtime::{Buffer, Device};
 use metaltile_std::registry::{self, Entry};
 use metaltile_std::testing::{cases, inputs, upload_with, Case, CaseKind};
@@ -30,11 +30,12 @@ fn probe_cases(entry: &Entry) -> Vec<Case> {
     // The first random case and the special values, per dtype.
     let all = cases(entry);
     let pick = |kind| all.iter().filter(move |c: &&Case| c.kind == kind);
-    FLOAT_DTYPES
-        .iter()
+    entry
+        .checked_dtypes()
+        .into_iter()
         .flat_map(|d| {
-            let random = pick(CaseKind::Random).find(|c| c.dtype == *d).cloned();
-            let special = pick(CaseKind::Specials).find(|c| c.dtype == *d).cloned();
+            let random = pick(CaseKind::Random).find(|c| c.dtype == d).cloned();
+            let special = pick(CaseKind::Specials).find(|c| c.dtype == d).cloned();
             random.into_iter().chain(special)
         })
         .collect()
@@ -71,7 +72,9 @@ fn every_pass_preserves_every_kernel_bit_for_bit() {
             );
         }
     }
-    assert_eq!(checked, registry::all().len() * 6 * PASSES.len());
+    // Two cases (random, special values) per checked dtype of every kernel.
+    let probes: usize = registry::all().iter().map(|e| 2 * e.checked_dtypes().len()).sum();
+    assert_eq!(checked, probes * PASSES.len());
 }
 
 /// No pass grows the kernel it is given, except `unroll`, whose full unrolling of small
@@ -80,7 +83,7 @@ fn every_pass_preserves_every_kernel_bit_for_bit() {
 #[test]
 fn no_pass_but_unroll_grows_a_kernel() {
     for entry in registry::all() {
-        for d in FLOAT_DTYPES {
+        for d in entry.checked_dtypes() {
             let raw = entry.def.ir(Some(d), &ConstArgs::new()).unwrap();
             let mut k = raw.clone();
             let mut unrolled = false;

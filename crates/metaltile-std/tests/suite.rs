@@ -33,7 +33,7 @@ fn every_kernel_passes_every_case() {
 fn every_kernel_has_three_dtypes_three_seeds_and_edge_cases() {
     for e in registry::all() {
         let cs = cases(&e);
-        for d in metaltile_ir::FLOAT_DTYPES {
+        for d in e.checked_dtypes() {
             let of_dtype: Vec<_> = cs.iter().filter(|c| c.dtype == d).collect();
             let random_seeds: std::collections::HashSet<u64> =
                 of_dtype.iter().filter(|c| c.kind == CaseKind::Random).map(|c| c.seed).collect();

@@ -47,11 +47,7 @@ fn optimized_instances() -> Vec<Kernel> {
     let mut out = Vec::new();
     for entry in registry::all() {
         for (def, consts) in entry.op.instances() {
-            // Each float dtype the kernel takes; every dtype of one that takes no float (the
-            // bitwise ops).
-            let floats: Vec<_> = FLOAT_DTYPES.into_iter().filter(|d| def.dtypes.contains(d)).collect();
-            let dtypes = if floats.is_empty() { def.dtypes.to_vec() } else { floats };
-            for d in dtypes {
+            for d in registry::checked_dtypes(&def) {
                 let mut k = def.ir(Some(d), &consts).unwrap_or_else(|e| panic!("{} {d} {consts:?}: {e}", def.name));
                 passes::run_pipeline(&mut k).unwrap();
                 out.push(k);

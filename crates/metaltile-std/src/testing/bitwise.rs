@@ -19,7 +19,7 @@ use metaltile_ir::DType;
 
 /// Every case of `k`.
 pub fn cases(k: BitwiseKind) -> Vec<Case> {
-    let rows: [(Vec<usize>, u64, CaseKind, &str); 7] = [
+    let rows: [(Vec<usize>, u64, CaseKind, &str); 8] = [
         (vec![1000], 1, CaseKind::Random, "random over the type's range"),
         (vec![1000], 2, CaseKind::Random, "random, seed 2"),
         (vec![3, 17], 3, CaseKind::Random, "random, 2-d with a tail"),
@@ -27,6 +27,7 @@ pub fn cases(k: BitwiseKind) -> Vec<Case> {
         (vec![2, 4100], 5, CaseKind::Random, "two threadgroups and a tail"),
         (vec![1], 6, CaseKind::Random, "size 1"),
         (vec![64], 7, CaseKind::Specials, "extremes, 0, ±1; shift amounts at and beyond the width"),
+        (vec![1000], 8, CaseKind::Large, "every value in the top half of the type's magnitudes"),
     ];
     let mut out = Vec::new();
     for &dtype in k.def().dtypes {
@@ -86,6 +87,28 @@ fn value(dtype: DType, big: bool, rng: &mut Rng) -> f64 {
     }
 }
 
+/// A value of `dtype` in the top half of its magnitudes (either sign when signed): for widths
+/// up to 32 bits `[2^(w-2), 2^(w-1))` signed and `[2^(w-1), 2^w)` unsigned; for 64-bit types
+/// the high-bits values of [`value`], except for `not`, whose results those would not fit in
+/// an f64: there `[2^52, 2^53)`.
+fn large_value(dtype: DType, k: BitwiseKind, rng: &mut Rng) -> f64 {
+    let bits = dtype.size_bytes() as i32 * 8;
+    let signed = dtype.is_signed();
+    let (lo, width) = match (dtype, k) {
+        (DType::Bool, _) => return rng.below(2) as f64,
+        (_, BitwiseKind::Not) if bits == 64 => (2f64.powi(52), 2f64.powi(52)),
+        (_, _) if bits == 64 => return value(dtype, true, rng),
+        _ if signed => (2f64.powi(bits - 2), 2f64.powi(bits - 2)),
+        _ => (2f64.powi(bits - 1), 2f64.powi(bits - 1)),
+    };
+    let m = lo + (rng.unit() * width).floor();
+    if signed && rng.next_u64() & 1 == 1 {
+        -m
+    } else {
+        m
+    }
+}
+
 /// A shift amount of `dtype`: in `[0, width)`.
 fn amount(dtype: DType, rng: &mut Rng) -> f64 {
     rng.below(dtype.size_bytes() * 8) as f64
@@ -99,11 +122,13 @@ pub fn generate(k: BitwiseKind, case: &Case) -> Vec<HostTensor> {
     let shift = matches!(k, BitwiseKind::LeftShift | BitwiseKind::RightShift);
     let mut a = Vec::with_capacity(len);
     let mut b = Vec::with_capacity(len);
+    let large = case.kind == CaseKind::Large;
     for _ in 0..len {
         // `not` of a high-bits value sets its 11 low bits: no f64 holds that.
-        let big = rng.next_u64() & 1 == 1 && k != BitwiseKind::Not;
-        a.push(value(d, big, &mut rng));
-        b.push(if shift { amount(d, &mut rng) } else { value(d, big, &mut rng) });
+        let big = (large || rng.next_u64() & 1 == 1) && k != BitwiseKind::Not;
+        let draw = |rng: &mut Rng| if large { large_value(d, k, rng) } else { value(d, big, rng) };
+        a.push(draw(&mut rng));
+        b.push(if shift { amount(d, &mut rng) } else { draw(&mut rng) });
     }
     if case.kind == CaseKind::Specials {
         let (lo, hi) = range(d);
